@@ -1,0 +1,66 @@
+import { z } from "zod";
+import type { RequestState } from "./states.js";
+import { RequestStateSchema } from "./states.js";
+
+export const MAX_PROMPT_LENGTH = 20_000;
+
+export const SubmitBodySchema = z.object({
+  prompt: z.string().max(MAX_PROMPT_LENGTH, `at most ${MAX_PROMPT_LENGTH} characters`).optional(),
+  inputs: z.record(z.string().min(1).max(64), z.unknown()).optional(),
+});
+export type SubmitBody = z.infer<typeof SubmitBodySchema>;
+
+/** `?wait=N`: hold the answer up to N seconds for a terminal state. */
+export const WaitQuerySchema = z.object({
+  wait: z.coerce.number().min(0).max(60).optional(),
+});
+
+export const ListRequestsQuerySchema = z.object({
+  space: z.string().min(1).max(64).optional(),
+  state: RequestStateSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListRequestsQuery = z.infer<typeof ListRequestsQuerySchema>;
+
+export interface RequestError {
+  code: string;
+  message: string;
+}
+
+export interface RequestView {
+  id: string;
+  space_id: string;
+  state: RequestState;
+  /** 1-based place in the space's queue while queued, else null. */
+  position: number | null;
+  progress: number | null;
+  progress_message: string | null;
+  result: unknown;
+  error: RequestError | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  deadline: string;
+}
+
+export interface SubmitResponse {
+  request_id: string;
+  state: RequestState;
+  position: number | null;
+}
+
+/** Seed compatibility (`/websockets/*`): the shapes the original Flask site answered with. */
+export const SeedSubmitBodySchema = z.object({
+  prompt: z.string().max(MAX_PROMPT_LENGTH).optional().default(""),
+});
+export const SeedStatusQuerySchema = z.object({ request_id: z.string().min(1).max(64) });
+
+export interface SeedStatusResponse {
+  success: boolean;
+  status?: RequestState;
+  result?: unknown;
+  error?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}

@@ -1,0 +1,191 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import fastifyCookie from "@fastify/cookie";
+import fastifyFormbody from "@fastify/formbody";
+import fastifyMultipart from "@fastify/multipart";
+import { pino, type Logger } from "pino";
+import { Server as SocketServer } from "socket.io";
+import type { Kysely } from "kysely";
+import type { ServerToWorkerEvents, WorkerToServerEvents } from "@wsspaces/protocol";
+import { ApiKeyStore } from "./auth/api-key-store.js";
+import { installAuthHook } from "./auth/auth-hook.js";
+import { registerAuthRoutes } from "./auth/auth-routes.js";
+import { AuthService } from "./auth/auth-service.js";
+import { SessionStore } from "./auth/session-store.js";
+import { UserStore } from "./auth/user-store.js";
+import { sqlitePath, type ServerConfig } from "./config.js";
+import { openDatabase, type OpenedDatabase } from "./db/dialect.js";
+import { migrateOrThrow } from "./db/migrate.js";
+import type { Database } from "./db/schema.js";
+import { installErrorHandler } from "./http/error-handler.js";
+import { registerHealthRoutes } from "./http/health-routes.js";
+import { DeadlineTimer } from "./requests/deadline-timer.js";
+import { Dispatcher } from "./requests/dispatcher.js";
+import { RequestEvents } from "./requests/request-events.js";
+import { registerRequestRoutes } from "./requests/request-routes.js";
+import { RequestService } from "./requests/request-service.js";
+import { RequestStore } from "./requests/request-store.js";
+import { registerSeedRoutes } from "./requests/seed-routes.js";
+import { registerSpaceRoutes } from "./spaces/space-routes.js";
+import { SpaceService } from "./spaces/space-service.js";
+import { SpaceStore } from "./spaces/space-store.js";
+import { WorkerTokenStore } from "./spaces/worker-token-store.js";
+import { systemClock, type Clock } from "./util/time.js";
+import { attachWorkerGateway, type GatewayStats, type WorkerNamespace } from "./workers/worker-gateway.js";
+import { WorkerRegistry } from "./workers/worker-registry.js";
+import { WorkerService } from "./workers/worker-service.js";
+import { WorkerSessionStore } from "./workers/worker-session-store.js";
+
+export interface BuildOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Use this database instead of opening one from the config (tests). */
+  database?: OpenedDatabase;
+}
+
+export interface WsSpacesApp {
+  http: FastifyInstance;
+  io: SocketServer;
+  db: Kysely<Database>;
+  config: ServerConfig;
+  log: Logger;
+  auth: AuthService;
+  spaces: SpaceService;
+  requests: RequestService;
+  workers: WorkerService;
+  registry: WorkerRegistry;
+  events: RequestEvents;
+  gatewayStats: GatewayStats;
+  /** Listens on config.host:config.port (0 = any free port) and returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the whole server without listening: storage, domain services, HTTP and sockets. */
+export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<WsSpacesApp> {
+  const log = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const opened = options.database ?? openDatabase(config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: sqlitePath(config) });
+  const { db, caps } = opened;
+  const applied = await migrateOrThrow(db, caps);
+  if (applied.length > 0) log.info({ applied, database: caps.label }, "migrations applied");
+
+  // ---- domain ------------------------------------------------------------------------------
+  const events = new RequestEvents();
+  const registry = new WorkerRegistry();
+  const requestStore = new RequestStore(db);
+  const spaceStore = new SpaceStore(db);
+  const tokenStore = new WorkerTokenStore(db);
+  const sessionStore = new WorkerSessionStore(db);
+  const auth = new AuthService({
+    users: new UserStore(db),
+    sessions: new SessionStore(db),
+    apiKeys: new ApiKeyStore(db),
+    clock,
+    sessionTtlMs: config.sessionTtlMs,
+    registration: config.registration,
+  });
+  const dispatcher = new Dispatcher({ store: requestStore, spaces: spaceStore, registry, events, clock, log });
+  const requests = new RequestService({
+    store: requestStore,
+    registry,
+    dispatcher,
+    events,
+    clock,
+    log,
+    maxAttempts: config.maxAttempts,
+    userQueueLimit: config.userQueueLimit,
+    // The timer is created just below; it exists before any request can be submitted.
+    onDeadline: (at) => deadlines.notify(at),
+  });
+  const deadlines = new DeadlineTimer({ expireDue: () => requests.expireDue(), earliestDeadline: () => requestStore.earliestDeadline(), clock, log });
+  const workers = new WorkerService({ spaces: spaceStore, sessions: sessionStore, registry, dispatcher, requests, events, clock, log, nodeId: config.nodeId });
+  const spaces = new SpaceService({
+    spaces: spaceStore,
+    tokens: tokenStore,
+    requests: requestStore,
+    registry,
+    clock,
+    disconnectWorkers: (filter, reason) => workers.disconnectWhere(filter, reason),
+    cancelPending: (spaceId) => requests.cancelAllInSpace(spaceId),
+    onChange: (spaceId) => events.spaceChanged(spaceId),
+  });
+
+  // ---- HTTP --------------------------------------------------------------------------------
+  const http = Fastify({
+    // Typed as Fastify's logger so that route modules take a plain FastifyInstance; the rule
+    // below sees pino's Logger as assignable, but Fastify's generics do not.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
+  });
+  await http.register(fastifyCookie);
+  await http.register(fastifyFormbody);
+  // Form fields only for now (the seed's submit form); file uploads come with the files module.
+  await http.register(fastifyMultipart, { attachFieldsToBody: "keyValues", limits: { files: 0, fields: 20, fieldSize: 64 * 1024 } });
+  installErrorHandler(http);
+  installAuthHook(http, auth);
+  registerHealthRoutes(http, db);
+  registerAuthRoutes(http, auth, { secureCookies: config.trustProxy, sessionTtlMs: config.sessionTtlMs });
+  registerSpaceRoutes(http, spaces);
+  registerRequestRoutes(http, requests, spaces);
+  registerSeedRoutes(http, requests, spaces);
+
+  // ---- sockets -----------------------------------------------------------------------------
+  const io = new SocketServer<WorkerToServerEvents, ServerToWorkerEvents>(http.server, {
+    maxHttpBufferSize: config.maxSocketMessageBytes,
+    serveClient: false,
+    // Workers are programs, not pages: no cross-origin browser access to the worker namespace.
+    cors: undefined,
+  });
+  const gatewayStats = attachWorkerGateway(io.of("/") as WorkerNamespace, {
+    workers,
+    requests,
+    tokens: tokenStore,
+    clock,
+    log,
+    eventsPerSecond: config.workerEventsPerSecond,
+  });
+
+  // ---- recovery: whatever the previous run left in flight goes back to the queue -------------
+  await sessionStore.closeAllOpen(clock.now());
+  const recovered = await requests.recover();
+  if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
+  await deadlines.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    http,
+    io,
+    db,
+    config,
+    log,
+    auth,
+    spaces,
+    requests,
+    workers,
+    registry,
+    events,
+    gatewayStats,
+    async listen() {
+      await http.listen({ host: config.host, port: config.port });
+      const address = http.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+    },
+    close() {
+      closing ??= (async () => {
+        await deadlines.stop();
+        io.disconnectSockets(true);
+        await workers.idle();
+        await io.close().catch(() => undefined);
+        await http.close();
+        await dispatcher.idle();
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}

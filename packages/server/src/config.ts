@@ -1,0 +1,61 @@
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Directory for the SQLite file and (later) uploaded files. */
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; otherwise SQLite at `<dataDir>/wsspaces.db`. */
+  databaseUrl: string | undefined;
+  registration: "open" | "closed";
+  /** Requeue a request whose worker vanished at most this many times before `worker_lost`. */
+  maxAttempts: number;
+  /** Queued (not yet dispatched) requests one user may have in one space. */
+  userQueueLimit: number;
+  sessionTtlMs: number;
+  /** Inbound socket events one worker may send per second before it is disconnected. */
+  workerEventsPerSecond: number;
+  /** Largest Socket.IO message, in bytes. */
+  maxSocketMessageBytes: number;
+  /** Largest HTTP body, in bytes. */
+  bodyLimitBytes: number;
+  /** Set when behind a TLS-terminating proxy: cookies become Secure, X-Forwarded-* is trusted. */
+  trustProxy: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Identifies this process in worker_sessions (multi-node comes later). */
+  nodeId: string;
+}
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const env = process.env;
+  const dataDir = resolve(overrides.dataDir ?? env.WSSPACES_DATA ?? "./data");
+  return {
+    host: env.WSSPACES_HOST ?? "127.0.0.1",
+    port: numberFromEnv(env.WSSPACES_PORT, 5001),
+    dataDir,
+    databaseUrl: env.WSSPACES_DATABASE_URL || undefined,
+    registration: env.WSSPACES_REGISTRATION === "closed" ? "closed" : "open",
+    maxAttempts: numberFromEnv(env.WSSPACES_MAX_ATTEMPTS, 3),
+    userQueueLimit: numberFromEnv(env.WSSPACES_USER_QUEUE_LIMIT, 20),
+    sessionTtlMs: numberFromEnv(env.WSSPACES_SESSION_TTL_HOURS, 24 * 14) * 3_600_000,
+    workerEventsPerSecond: numberFromEnv(env.WSSPACES_WORKER_EVENTS_PER_SECOND, 200),
+    maxSocketMessageBytes: numberFromEnv(env.WSSPACES_MAX_SOCKET_MESSAGE_BYTES, 8 * 1024 * 1024),
+    bodyLimitBytes: numberFromEnv(env.WSSPACES_BODY_LIMIT_BYTES, 1024 * 1024),
+    trustProxy: env.WSSPACES_TRUST_PROXY === "1" || env.WSSPACES_TRUST_PROXY === "true",
+    logLevel: (env.WSSPACES_LOG_LEVEL as ServerConfig["logLevel"] | undefined) ?? "info",
+    nodeId: `node_${randomBytes(6).toString("hex")}`,
+    ...overrides,
+  };
+}
+
+export function sqlitePath(config: ServerConfig): string {
+  return join(config.dataDir, "wsspaces.db");
+}
+
+function numberFromEnv(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`expected a number, got "${value}"`);
+  return parsed;
+}

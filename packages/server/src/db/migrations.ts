@@ -1,0 +1,131 @@
+import { type Kysely, type Migration } from "kysely";
+import type { DialectCapabilities } from "./dialect.js";
+
+/* Numbered, ordered migrations; one set for every dialect. Never edit a released one. */
+
+// Migrations operate on a schema that changes over time, so they use an untyped Kysely.
+type AnyDb = Kysely<unknown>;
+
+export function buildMigrations(caps: DialectCapabilities): Record<string, Migration> {
+  return {
+    "0001_initial": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("users")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("username", "text", (c) => c.notNull())
+          .addColumn("username_key", "text", (c) => c.notNull().unique())
+          .addColumn("password_hash", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull().defaultTo("user"))
+          .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("csrf_token", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute();
+
+        await db.schema
+          .createTable("api_keys")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("prefix", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull().unique())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .addColumn("revoked_at", "bigint")
+          .execute();
+        await db.schema.createIndex("api_keys_user").on("api_keys").column("user_id").execute();
+
+        await db.schema
+          .createTable("spaces")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("name_key", "text", (c) => c.unique())
+          .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
+          .addColumn("inputs", "text", (c) => c.notNull())
+          .addColumn("timeout_seconds", "integer", (c) => c.notNull())
+          .addColumn("max_queue", "integer", (c) => c.notNull())
+          .addColumn("queue_offline", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("open_workers", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addColumn("deleted_at", "bigint")
+          .execute();
+
+        await db.schema
+          .createTable("worker_tokens")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("space_id", "text", (c) => c.notNull().references("spaces.id").onDelete("cascade"))
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("prefix", "text", (c) => c.notNull())
+          .addColumn("token_hash", "text", (c) => c.notNull().unique())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .addColumn("revoked_at", "bigint")
+          .execute();
+        await db.schema.createIndex("worker_tokens_space").on("worker_tokens").column("space_id").execute();
+
+        await db.schema
+          .createTable("worker_sessions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("node_id", "text", (c) => c.notNull())
+          .addColumn("token_id", "text")
+          .addColumn("space_ids", "text", (c) => c.notNull())
+          .addColumn("name", "text")
+          .addColumn("version", "text")
+          .addColumn("capacity", "integer", (c) => c.notNull())
+          .addColumn("connected_at", "bigint", (c) => c.notNull())
+          .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+          .addColumn("disconnected_at", "bigint")
+          .execute();
+        await db.schema.createIndex("worker_sessions_node").on("worker_sessions").columns(["node_id", "disconnected_at"]).execute();
+
+        await db.schema
+          .createTable("requests")
+          .addColumn("seq", caps.identityColumn.type, caps.identityColumn.modify)
+          .addColumn("id", "text", (c) => c.notNull().unique())
+          .addColumn("space_id", "text", (c) => c.notNull().references("spaces.id"))
+          .addColumn("user_id", "text", (c) => c.notNull().references("users.id"))
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("priority", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("prompt", "text")
+          .addColumn("inputs", "text", (c) => c.notNull().defaultTo("{}"))
+          .addColumn("attempt", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("max_attempts", "integer", (c) => c.notNull())
+          .addColumn("worker_session_id", "text")
+          .addColumn("progress", "real")
+          .addColumn("progress_message", "text")
+          .addColumn("result", "text")
+          .addColumn("error_code", "text")
+          .addColumn("error_message", "text")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addColumn("dispatched_at", "bigint")
+          .addColumn("started_at", "bigint")
+          .addColumn("finished_at", "bigint")
+          .addColumn("deadline_at", "bigint", (c) => c.notNull())
+          .execute();
+        // The dispatcher's and the queue view's access path: a space's queued requests in order.
+        await db.schema.createIndex("requests_space_state_seq").on("requests").columns(["space_id", "state", "seq"]).execute();
+        // The deadline timer's: earliest deadline among non-terminal requests.
+        await db.schema.createIndex("requests_state_deadline").on("requests").columns(["state", "deadline_at"]).execute();
+        await db.schema.createIndex("requests_user_created").on("requests").columns(["user_id", "created_at"]).execute();
+        await db.schema.createIndex("requests_worker").on("requests").column("worker_session_id").execute();
+      },
+      async down(db: AnyDb) {
+        for (const table of ["requests", "worker_sessions", "worker_tokens", "spaces", "api_keys", "sessions", "users"]) {
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+    },
+  };
+}

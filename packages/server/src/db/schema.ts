@@ -1,0 +1,117 @@
+import type { Generated } from "kysely";
+
+/*
+ * Table types for Kysely. Times are epoch milliseconds (bigint), booleans are 0/1 integers
+ * and JSON is text, so that SQLite and PostgreSQL share one schema and the same queries.
+ */
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string;
+  role: "admin" | "user";
+  disabled: number;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie value: a stolen database does not hold usable sessions. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SpacesTable {
+  id: string;
+  name: string;
+  /** lower(name) while the space exists, NULL once deleted (frees the name). */
+  name_key: string | null;
+  description: string;
+  /** JSON array of InputKind. */
+  inputs: string;
+  timeout_seconds: number;
+  max_queue: number;
+  queue_offline: number;
+  open_workers: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface WorkerTokensTable {
+  id: string;
+  space_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface WorkerSessionsTable {
+  id: string;
+  node_id: string;
+  token_id: string | null;
+  /** JSON array of space ids. */
+  space_ids: string;
+  name: string | null;
+  version: string | null;
+  capacity: number;
+  connected_at: number;
+  last_seen_at: number;
+  disconnected_at: number | null;
+}
+
+export interface RequestsTable {
+  /** Insertion order: FIFO dispatch and queue positions follow it. */
+  seq: Generated<number>;
+  id: string;
+  space_id: string;
+  user_id: string;
+  state: "queued" | "dispatched" | "running" | "completed" | "failed" | "cancelled" | "timed_out";
+  priority: number;
+  prompt: string | null;
+  /** JSON object of the other inputs. */
+  inputs: string;
+  attempt: number;
+  max_attempts: number;
+  worker_session_id: string | null;
+  progress: number | null;
+  progress_message: string | null;
+  /** JSON of the worker's result. */
+  result: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  dispatched_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  deadline_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  spaces: SpacesTable;
+  worker_tokens: WorkerTokensTable;
+  worker_sessions: WorkerSessionsTable;
+  requests: RequestsTable;
+}

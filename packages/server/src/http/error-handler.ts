@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { ErrorBody } from "@wsspaces/protocol";
+import { ERROR_CODES } from "@wsspaces/protocol";
+import { AppError } from "./app-error.js";
+
+/**
+ * The one place that decides what a client sees of an error: known errors keep their code and
+ * message; anything else is logged with the correlation id and answered as `internal`.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
+    const known = toAppError(err);
+    if (known.status >= 500) {
+      request.log.error({ err }, "request failed");
+    } else {
+      request.log.info({ code: known.code, status: known.status }, "request refused");
+    }
+    const body: ErrorBody & { error: { details?: unknown } } = {
+      error: { code: known.code, message: known.message, correlation_id: request.id },
+    };
+    if (known.details !== undefined) body.error.details = known.details;
+    return reply.status(known.status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: { code: "not_found", message: `No route for ${request.method} ${request.url.split("?")[0]}` } };
+    return reply.status(404).send(body);
+  });
+}
+
+const tooLarge = () => new AppError("payload_too_large");
+const notJson = () => new AppError("bad_request", "The body is not valid JSON.");
+
+/** Fastify's and its plugins' error codes that deserve a specific answer. */
+const FASTIFY_CODES: Record<string, () => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: tooLarge,
+  FST_REQ_FILE_TOO_LARGE: tooLarge,
+  FST_FILES_LIMIT: tooLarge,
+  FST_PARTS_LIMIT: tooLarge,
+  FST_FIELDS_LIMIT: tooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError("bad_request", "Unsupported content type; send JSON."),
+  FST_ERR_CTP_EMPTY_JSON_BODY: notJson,
+  FST_ERR_CTP_INVALID_JSON_BODY: notJson,
+};
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fastifyError = err as Partial<FastifyError>;
+  const mapped = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return mapped();
+  // Fastify's own 4xx errors (bad JSON, bad content length…) carry safe messages.
+  if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError("bad_request", fastifyError.message ?? ERROR_CODES.bad_request);
+  }
+  return new AppError("internal");
+}

@@ -1,0 +1,5 @@
+export { buildApp, type BuildOptions, type WsSpacesApp } from "./app.js";
+export { defaultConfig, sqlitePath, type ServerConfig } from "./config.js";
+export { openDatabase, type OpenedDatabase, type DialectCapabilities } from "./db/dialect.js";
+export { migrateOrThrow, migrateToLatest } from "./db/migrate.js";
+export { AppError } from "./http/app-error.js";

@@ -1,0 +1,99 @@
+import type { Logger } from "pino";
+import type { InferenceRequest } from "@wsspaces/protocol";
+import type { Clock } from "../util/time.js";
+import { parseStoredJson } from "../util/json.js";
+import type { SpaceStore } from "../spaces/space-store.js";
+import type { LiveWorker, WorkerRegistry } from "../workers/worker-registry.js";
+import type { RequestEvents } from "./request-events.js";
+import type { RequestRow, RequestStore } from "./request-store.js";
+
+export interface DispatcherDeps {
+  store: RequestStore;
+  spaces: SpaceStore;
+  registry: WorkerRegistry;
+  events: RequestEvents;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Moves queued requests to workers with free slots. One pump runs per space at a time (later
+ * calls chain behind it), so a space's queue drains in order without double dispatch.
+ */
+export class Dispatcher {
+  private readonly pumps = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Asks for a dispatch round in a space; returns when the round (or the next) is over. */
+  pump(spaceId: string): Promise<void> {
+    const running = this.pumps.get(spaceId);
+    if (running) {
+      // A round is under way; make it go round once more instead of queueing many rounds.
+      this.again.add(spaceId);
+      return running;
+    }
+    const round = this.drain(spaceId).finally(() => this.pumps.delete(spaceId));
+    this.pumps.set(spaceId, round);
+    return round;
+  }
+
+  /** Resolves when no dispatch round is running (used when closing). */
+  async idle(): Promise<void> {
+    while (this.pumps.size > 0) await Promise.allSettled([...this.pumps.values()]);
+  }
+
+  private async drain(spaceId: string): Promise<void> {
+    do {
+      this.again.delete(spaceId);
+      try {
+        while (await this.dispatchOne(spaceId));
+      } catch (err) {
+        // The request stays queued; the next pump (new request, freed slot, sweep) retries.
+        this.deps.log.error({ err, spaceId }, "dispatch round failed");
+        return;
+      }
+    } while (this.again.has(spaceId));
+  }
+
+  private async dispatchOne(spaceId: string): Promise<boolean> {
+    const { store, registry, clock } = this.deps;
+    const worker = registry.pickForSpace(spaceId);
+    if (!worker) return false;
+    const row = await store.claimNext(spaceId, worker.id, clock.now());
+    if (!row) return false;
+    if (registry.get(worker.id) !== worker) {
+      // The worker left while the claim was being written: its cleanup may have run already.
+      await store.transition(row.id, ["dispatched"], { state: "queued", worker_session_id: null, attempt: row.attempt - 1, updated_at: clock.now() }, { workerSessionId: worker.id });
+      return true;
+    }
+    worker.inFlight.add(row.id);
+    worker.lastDispatchAt = clock.now();
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId, state: "dispatched" });
+    worker.channel.sendRequest(await this.toMessage(row));
+    this.deps.log.debug({ requestId: row.id, workerId: worker.id, attempt: row.attempt }, "dispatched");
+    return true;
+  }
+
+  private async toMessage(row: RequestRow): Promise<InferenceRequest> {
+    const space = await this.deps.spaces.byId(row.space_id);
+    const inputs = parseStoredJson<Record<string, unknown>>(row.inputs, {});
+    const payload: InferenceRequest["payload"] = { ...inputs };
+    if (row.prompt !== null) payload.prompt = row.prompt;
+    return {
+      request_id: row.id,
+      username: await this.deps.store.usernameOf(row.user_id),
+      payload,
+      space_id: row.space_id,
+      space_name: space?.name ?? "",
+      attempt: row.attempt,
+      deadline: new Date(row.deadline_at).toISOString(),
+    };
+  }
+
+  /** Re-pumps every space a worker serves (after it registers or frees a slot). */
+  async pumpWorkerSpaces(worker: Pick<LiveWorker, "spaceIds">): Promise<void> {
+    await Promise.all([...worker.spaceIds].map((spaceId) => this.pump(spaceId)));
+  }
+}

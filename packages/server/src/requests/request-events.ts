@@ -1,0 +1,57 @@
+import { EventEmitter } from "node:events";
+import type { RequestState } from "@wsspaces/protocol";
+import { isTerminalState } from "@wsspaces/protocol";
+
+export type RequestEvent =
+  | { type: "state"; requestId: string; spaceId: string; state: RequestState }
+  | { type: "progress"; requestId: string; spaceId: string; progress: number | null; message: string | null }
+  | { type: "stream"; requestId: string; spaceId: string; chunk: unknown; seq: number | null };
+
+interface BusEvents {
+  request: [RequestEvent];
+  /** Something a space page shows changed: workers, queue. */
+  space: [string];
+}
+
+/**
+ * In-process fan-out of request and space changes, published only after the database write.
+ * Live browser push and `?wait=` listen here.
+ */
+export class RequestEvents extends EventEmitter<BusEvents> {
+  constructor() {
+    super();
+    // Every `?wait=` caller listens for a while; the default cap of 10 is meant for leaks, not this.
+    this.setMaxListeners(0);
+  }
+
+  publish(event: RequestEvent): void {
+    this.emit("request", event);
+    if (event.type === "state") this.emit("space", event.spaceId);
+  }
+
+  spaceChanged(spaceId: string): void {
+    this.emit("space", spaceId);
+  }
+
+  /**
+   * Resolves when the request reaches a terminal state or after `timeoutMs`. Subscribes before
+   * asking `alreadyTerminal`, so a transition between the two is not missed.
+   */
+  async waitForTerminal(requestId: string, timeoutMs: number, alreadyTerminal: () => Promise<boolean>): Promise<void> {
+    let done = () => {};
+    const finished = new Promise<void>((resolve) => {
+      const onEvent = (event: RequestEvent) => {
+        if (event.requestId === requestId && event.type === "state" && isTerminalState(event.state)) done();
+      };
+      const timer = setTimeout(() => done(), timeoutMs);
+      done = () => {
+        clearTimeout(timer);
+        this.off("request", onEvent);
+        resolve();
+      };
+      this.on("request", onEvent);
+    });
+    if (await alreadyTerminal()) done();
+    return finished;
+  }
+}

@@ -1,0 +1,325 @@
+import type { Logger } from "pino";
+import type {
+  AcceptMessage,
+  EventAck,
+  InferenceResultMessage,
+  ListRequestsQuery,
+  ProgressMessage,
+  RequestView,
+  StreamMessage,
+  SubmitBody,
+  SubmitResponse,
+} from "@wsspaces/protocol";
+import { ACTIVE_STATES, ERROR_CODES, isTerminalState } from "@wsspaces/protocol";
+import { isAdmin, type Principal } from "../auth/principal.js";
+import { AppError } from "../http/app-error.js";
+import type { SpaceRow } from "../spaces/space-store.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
+import { newId } from "../util/ids.js";
+import type { Clock } from "../util/time.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { RequestEvents } from "./request-events.js";
+import { NON_TERMINAL_STATES, type RequestRow, type RequestStore } from "./request-store.js";
+import { requestView } from "./request-view.js";
+import { validateSubmission } from "./submission.js";
+
+export interface RequestServiceDeps {
+  store: RequestStore;
+  registry: WorkerRegistry;
+  dispatcher: Dispatcher;
+  events: RequestEvents;
+  clock: Clock;
+  log: Logger;
+  maxAttempts: number;
+  userQueueLimit: number;
+  /** Called with every new deadline so the timer can wake up early enough. */
+  onDeadline: (deadlineAt: number) => void;
+}
+
+const ok: EventAck = { ok: true };
+const refuse = (code: "not_assigned" | "invalid_state", message?: string): EventAck => ({
+  ok: false,
+  error: { code, message: message ?? ERROR_CODES[code] },
+});
+
+/** The request lifecycle of DESIGN.md §4: every transition written before it is announced. */
+export class RequestService {
+  constructor(private readonly deps: RequestServiceDeps) {}
+
+  // ---- users -------------------------------------------------------------------------------
+
+  async submit(principal: Principal, space: SpaceRow, body: SubmitBody): Promise<SubmitResponse> {
+    const { store, registry, clock } = this.deps;
+    const submission = validateSubmission(space, body);
+    if (registry.countForSpace(space.id) === 0 && !space.queue_offline) {
+      throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
+    }
+    if ((await store.queueLength(space.id)) >= space.max_queue) {
+      throw new AppError("queue_full", `The queue of "${space.name}" is full (${space.max_queue} waiting); try again later.`);
+    }
+    if ((await store.queuedForUser(space.id, principal.userId)) >= this.deps.userQueueLimit) {
+      throw new AppError("rate_limited", `You already have ${this.deps.userQueueLimit} requests waiting in this space; wait for some to finish.`);
+    }
+    const now = clock.now();
+    const row = await store.insert({
+      id: newId("req"),
+      space_id: space.id,
+      user_id: principal.userId,
+      state: "queued",
+      priority: 0,
+      prompt: submission.prompt,
+      inputs: JSON.stringify(submission.inputs),
+      attempt: 0,
+      max_attempts: this.deps.maxAttempts,
+      worker_session_id: null,
+      progress: null,
+      progress_message: null,
+      result: null,
+      error_code: null,
+      error_message: null,
+      created_at: now,
+      updated_at: now,
+      dispatched_at: null,
+      started_at: null,
+      finished_at: null,
+      deadline_at: now + space.timeout_seconds * 1000,
+    });
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: space.id, state: "queued" });
+    this.deps.onDeadline(row.deadline_at);
+    const position = await store.positionOf(row);
+    void this.deps.dispatcher.pump(space.id);
+    return { request_id: row.id, state: "queued", position };
+  }
+
+  /** The request if the caller may see it; others' requests are "not found", not "forbidden". */
+  async getVisible(principal: Principal, id: string): Promise<RequestRow> {
+    const row = await this.deps.store.byId(id);
+    if (!row || (row.user_id !== principal.userId && !isAdmin(principal))) throw new AppError("not_found", "No such request.");
+    return row;
+  }
+
+  async view(row: RequestRow): Promise<RequestView> {
+    return requestView(row, row.state === "queued" ? await this.deps.store.positionOf(row) : null);
+  }
+
+  /** Holds until the request is terminal or `seconds` pass, then returns its current view. */
+  async waitAndView(id: string, seconds: number): Promise<RequestView> {
+    if (seconds > 0) {
+      await this.deps.events.waitForTerminal(id, seconds * 1000, async () => {
+        const row = await this.deps.store.byId(id);
+        return !row || isTerminalState(row.state);
+      });
+    }
+    const row = await this.deps.store.byId(id);
+    if (!row) throw new AppError("not_found", "No such request.");
+    return this.view(row);
+  }
+
+  async list(principal: Principal, query: ListRequestsQuery): Promise<RequestView[]> {
+    const rows = await this.deps.store.list({
+      ...(isAdmin(principal) ? {} : { userId: principal.userId }),
+      ...(query.space !== undefined ? { spaceId: query.space } : {}),
+      ...(query.state !== undefined ? { state: query.state } : {}),
+      limit: query.limit,
+    });
+    return Promise.all(rows.map((row) => this.view(row)));
+  }
+
+  async cancel(principal: Principal, id: string): Promise<RequestView> {
+    const row = await this.getVisible(principal, id);
+    if (isTerminalState(row.state)) throw new AppError("invalid_state", `The request is already ${row.state}.`);
+    const cancelled = await this.finish(row, "cancelled", { code: "cancelled", message: "Cancelled by the user." });
+    if (!cancelled) throw new AppError("invalid_state", "The request finished before it could be cancelled.");
+    return this.view(cancelled);
+  }
+
+  /** Cancels everything still pending in a space (the space is being deleted). */
+  async cancelAllInSpace(spaceId: string): Promise<void> {
+    for (const row of await this.deps.store.nonTerminalForSpace(spaceId)) {
+      await this.finish(row, "cancelled", { code: "cancelled", message: "The space was deleted." });
+    }
+  }
+
+  // ---- workers -----------------------------------------------------------------------------
+
+  async accept(workerId: string, msg: AcceptMessage): Promise<EventAck> {
+    const now = this.deps.clock.now();
+    const row = await this.deps.store.transition(msg.request_id, ["dispatched"], { state: "running", started_at: now, updated_at: now }, { workerSessionId: workerId });
+    if (row) {
+      this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "running" });
+      return ok;
+    }
+    return this.holdsRunning(workerId, msg.request_id);
+  }
+
+  async progress(workerId: string, msg: ProgressMessage): Promise<EventAck> {
+    const now = this.deps.clock.now();
+    const changes = {
+      progress: msg.progress ?? null,
+      progress_message: msg.message ?? null,
+      updated_at: now,
+    };
+    // The first progress report also means "running" for workers that never send `accept`.
+    const started = await this.deps.store.transition(msg.request_id, ["dispatched"], { ...changes, state: "running", started_at: now }, { workerSessionId: workerId });
+    if (started) this.deps.events.publish({ type: "state", requestId: started.id, spaceId: started.space_id, state: "running" });
+    const row = started ?? (await this.deps.store.transition(msg.request_id, ["running"], changes, { workerSessionId: workerId }));
+    if (!row) return this.holdsRunning(workerId, msg.request_id);
+    this.deps.events.publish({ type: "progress", requestId: row.id, spaceId: row.space_id, progress: row.progress, message: row.progress_message });
+    return ok;
+  }
+
+  /** Stream chunks are relayed, not stored: a database write per token would be the bottleneck. */
+  stream(workerId: string, msg: StreamMessage): EventAck {
+    const worker = this.deps.registry.get(workerId);
+    if (!worker?.inFlight.has(msg.request_id)) return refuse("not_assigned");
+    const spaceId = [...worker.spaceIds][0] ?? "";
+    this.deps.events.publish({ type: "stream", requestId: msg.request_id, spaceId, chunk: msg.chunk, seq: msg.seq ?? null });
+    return ok;
+  }
+
+  async result(workerId: string, msg: InferenceResultMessage): Promise<EventAck> {
+    const row = await this.deps.store.byId(msg.request_id);
+    if (!row || row.worker_session_id !== workerId) return refuse("not_assigned");
+    // The same worker answering twice, or after a cancel or timeout: acknowledged, ignored.
+    if (isTerminalState(row.state)) return { ok: true, duplicate: true };
+    if (msg.status === "failed" && typeof msg.error === "object" && msg.error.code === "worker_stopping") {
+      return (await this.handBack(row, workerId)) ? ok : { ok: true, duplicate: true };
+    }
+    const finished =
+      msg.status === "completed"
+        ? await this.finish(row, "completed", null, msg.result ?? null)
+        : await this.finish(row, "failed", workerError(msg), msg.result ?? null);
+    return finished ? ok : { ok: true, duplicate: true };
+  }
+
+  /** The worker is gone: its requests go back to the queue, or fail once out of attempts. */
+  async workerLost(workerId: string): Promise<void> {
+    for (const row of await this.deps.store.activeForWorker(workerId)) {
+      await this.requeueOrFail(row, workerId);
+    }
+  }
+
+  /**
+   * A worker that is shutting down refused the request: it goes back to the head of the queue
+   * without using up an attempt, and the worker gets no more work.
+   */
+  private async handBack(row: RequestRow, workerId: string): Promise<boolean> {
+    const worker = this.deps.registry.get(workerId);
+    if (worker) worker.draining = true;
+    return this.requeue(row, workerId, Math.max(0, row.attempt - 1));
+  }
+
+  // ---- time and recovery -------------------------------------------------------------------
+
+  /** Times out every request whose deadline has passed. Returns how many it timed out. */
+  async expireDue(): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const due = await this.deps.store.expired(this.deps.clock.now(), 100);
+      for (const row of due) {
+        if (await this.finish(row, "timed_out", { code: "timed_out", message: `No result within the space's deadline.` })) count++;
+      }
+      if (due.length < 100) return count;
+    }
+  }
+
+  /**
+   * Start-up: no worker is connected yet, so whatever was dispatched before the restart goes
+   * back to the queue (or fails, out of attempts). Deadlines are checked by the caller next.
+   */
+  async recover(): Promise<{ requeued: number; failed: number }> {
+    let requeued = 0;
+    let failed = 0;
+    for (const row of await this.deps.store.allActive()) {
+      const outcome = await this.requeueOrFail(row, row.worker_session_id ?? "");
+      if (outcome === "queued") requeued++;
+      if (outcome === "failed") failed++;
+    }
+    return { requeued, failed };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private async requeueOrFail(row: RequestRow, workerId: string): Promise<"queued" | "failed" | "lost_race"> {
+    const guard = { workerSessionId: workerId };
+    if (row.attempt >= row.max_attempts) {
+      const failed = await this.finish(row, "failed", { code: "worker_lost", message: `The worker disconnected during each of ${row.attempt} attempts.` }, null, guard);
+      return failed ? "failed" : "lost_race";
+    }
+    return (await this.requeue(row, workerId, row.attempt)) ? "queued" : "lost_race";
+  }
+
+  /** Puts an active request back in the queue (compare-and-set on its holder) and pumps. */
+  private async requeue(row: RequestRow, workerId: string, attempt: number): Promise<boolean> {
+    const queued = await this.deps.store.transition(
+      row.id,
+      ACTIVE_STATES,
+      { state: "queued", worker_session_id: null, attempt, progress: null, progress_message: null, updated_at: this.deps.clock.now() },
+      { workerSessionId: workerId },
+    );
+    if (!queued) return false;
+    this.release(workerId, row.id);
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "queued" });
+    void this.deps.dispatcher.pump(row.space_id);
+    return true;
+  }
+
+  /**
+   * Moves a non-terminal request to a terminal state (compare-and-set), tells its worker if
+   * it was running somewhere, frees the slot and pumps the queue. Undefined if it lost a race.
+   */
+  private async finish(
+    row: RequestRow,
+    state: "completed" | "failed" | "cancelled" | "timed_out",
+    error: { code: string; message: string } | null,
+    result: unknown = null,
+    guard: { workerSessionId?: string } = {},
+  ): Promise<RequestRow | undefined> {
+    const now = this.deps.clock.now();
+    const finished = await this.deps.store.transition(
+      row.id,
+      NON_TERMINAL_STATES,
+      {
+        state,
+        result: result === null || result === undefined ? null : JSON.stringify(result),
+        error_code: error?.code ?? null,
+        error_message: error?.message ?? null,
+        finished_at: now,
+        updated_at: now,
+        ...(state === "completed" ? { progress: 1 } : {}),
+      },
+      guard,
+    );
+    if (!finished) return undefined;
+    const holder = row.worker_session_id;
+    if (holder) {
+      const wasActive = (ACTIVE_STATES as readonly string[]).includes(row.state);
+      if (wasActive && (state === "cancelled" || state === "timed_out")) {
+        this.deps.registry.get(holder)?.channel.sendCancel(row.id, state);
+      }
+      this.release(holder, row.id);
+    }
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state });
+    return finished;
+  }
+
+  private release(workerId: string, requestId: string): void {
+    const worker = this.deps.registry.get(workerId);
+    if (worker?.inFlight.delete(requestId)) void this.deps.dispatcher.pumpWorkerSpaces(worker);
+  }
+
+  private async holdsRunning(workerId: string, requestId: string): Promise<EventAck> {
+    const row = await this.deps.store.byId(requestId);
+    if (!row || row.worker_session_id !== workerId) return refuse("not_assigned");
+    if (isTerminalState(row.state)) return { ok: true, duplicate: true };
+    return ok;
+  }
+}
+
+function workerError(msg: InferenceResultMessage): { code: string; message: string } {
+  const fromError = typeof msg.error === "string" ? msg.error : msg.error?.message;
+  // Seed-era apps put the message in `result.error`.
+  const fromResult =
+    typeof msg.result === "object" && msg.result !== null && "error" in msg.result && typeof msg.result.error === "string" ? msg.result.error : undefined;
+  return { code: "worker_error", message: (fromError ?? fromResult ?? "The worker reported a failure.").slice(0, 2000) };
+}

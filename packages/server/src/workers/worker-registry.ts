@@ -1,0 +1,105 @@
+import type { CancelReason, InferenceRequest, WorkerPresenceView } from "@wsspaces/protocol";
+import { iso } from "../util/time.js";
+
+/** What the registry needs of a connection: a way to send to it and to close it. */
+export interface WorkerChannel {
+  sendRequest(request: InferenceRequest): void;
+  sendCancel(requestId: string, reason: CancelReason): void;
+  close(reason: string): void;
+}
+
+export interface LiveWorker {
+  id: string;
+  channel: WorkerChannel;
+  spaceIds: ReadonlySet<string>;
+  tokenId: string | null;
+  capacity: number;
+  name: string | null;
+  version: string | null;
+  connectedAt: number;
+  /** Request ids this worker holds right now. */
+  inFlight: Set<string>;
+  lastDispatchAt: number;
+  /** Shutting down: finishes what it holds but gets nothing new. */
+  draining: boolean;
+}
+
+/**
+ * The workers connected to this node, by space. In memory on purpose: a connection exists only
+ * in the process that holds its socket (the database keeps worker_sessions for the record).
+ */
+export class WorkerRegistry {
+  private readonly byId = new Map<string, LiveWorker>();
+  private readonly bySpace = new Map<string, Set<LiveWorker>>();
+
+  add(worker: LiveWorker): void {
+    this.byId.set(worker.id, worker);
+    for (const spaceId of worker.spaceIds) {
+      let set = this.bySpace.get(spaceId);
+      if (!set) this.bySpace.set(spaceId, (set = new Set()));
+      set.add(worker);
+    }
+  }
+
+  remove(id: string): LiveWorker | undefined {
+    const worker = this.byId.get(id);
+    if (!worker) return undefined;
+    this.byId.delete(id);
+    for (const spaceId of worker.spaceIds) {
+      const set = this.bySpace.get(spaceId);
+      set?.delete(worker);
+      if (set?.size === 0) this.bySpace.delete(spaceId);
+    }
+    return worker;
+  }
+
+  get(id: string): LiveWorker | undefined {
+    return this.byId.get(id);
+  }
+
+  forSpace(spaceId: string): LiveWorker[] {
+    return [...(this.bySpace.get(spaceId) ?? [])];
+  }
+
+  countForSpace(spaceId: string): number {
+    return this.bySpace.get(spaceId)?.size ?? 0;
+  }
+
+  withToken(tokenId: string): LiveWorker[] {
+    return [...this.byId.values()].filter((w) => w.tokenId === tokenId);
+  }
+
+  all(): LiveWorker[] {
+    return [...this.byId.values()];
+  }
+
+  /**
+   * The worker of a space with the most free slots; among equals, the one that waited longest
+   * since its last dispatch, so equal workers take turns.
+   */
+  pickForSpace(spaceId: string): LiveWorker | undefined {
+    let best: LiveWorker | undefined;
+    for (const worker of this.bySpace.get(spaceId) ?? []) {
+      const free = worker.capacity - worker.inFlight.size;
+      if (free <= 0 || worker.draining) continue;
+      if (!best) {
+        best = worker;
+        continue;
+      }
+      const bestFree = best.capacity - best.inFlight.size;
+      if (free > bestFree || (free === bestFree && worker.lastDispatchAt < best.lastDispatchAt)) best = worker;
+    }
+    return best;
+  }
+
+  presence(spaceId: string): WorkerPresenceView[] {
+    return this.forSpace(spaceId).map((w) => ({
+      connection_id: w.id,
+      name: w.name,
+      version: w.version,
+      capacity: w.capacity,
+      in_flight: w.inFlight.size,
+      connected_at: iso(w.connectedAt),
+    }));
+  }
+}

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { InferenceRequest } from "@wsspaces/protocol";
+import type { Handler, JobContext } from "./types.js";
+
+export interface MockHandlerOptions {
+  /** Shortest simulated inference; default 1000 ms. 0 with maxMs 0 answers without any timer. */
+  minMs?: number;
+  /** Longest simulated inference; default 5000 ms. */
+  maxMs?: number;
+  /** Probability (0..1) of throwing "simulated failure"; default 0. */
+  failRate?: number;
+  model?: string;
+  /** Source of randomness in [0, 1); inject a fixed sequence for deterministic tests. */
+  random?: () => number;
+}
+
+/** The seed mock app's result shape, which pages and clients written for the seed display. */
+export interface MockResult {
+  text_output: string;
+  confidence: number;
+  model_used: string;
+  processing_time_seconds: number;
+  tokens_used: number;
+  timestamp: string;
+}
+
+const PROGRESS_STEPS = 5;
+const MAX_ECHOED_PROMPT = 200;
+
+function describeInput(request: InferenceRequest): string {
+  const prompt = request.payload.prompt;
+  if (typeof prompt === "string" && prompt.length > 0) {
+    const echoed = prompt.length > MAX_ECHOED_PROMPT ? `${prompt.slice(0, MAX_ECHOED_PROMPT)}…` : prompt;
+    return `"${echoed}"`;
+  }
+  const inputs = [
+    ...Object.keys(request.payload),
+    ...(request.files ?? []).map((file) => file.field),
+  ];
+  return inputs.length > 0 ? `(inputs: ${[...new Set(inputs)].join(", ")})` : "(empty request)";
+}
+
+/** Waits `totalMs` in equal steps, reporting each; rejects with an AbortError when cancelled. */
+async function simulateWork(totalMs: number, ctx: JobContext): Promise<void> {
+  const stepMs = totalMs / PROGRESS_STEPS;
+  for (let step = 1; step <= PROGRESS_STEPS; step += 1) {
+    // timers/promises clears its timer and rejects with an AbortError as soon as the signal fires.
+    await sleep(stepMs, undefined, { signal: ctx.signal });
+    ctx.progress(step / PROGRESS_STEPS, `step ${step}/${PROGRESS_STEPS}`);
+  }
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+/**
+ * A stand-in model, like the seed's mock_app.py: takes a random time, reports progress,
+ * sometimes fails on purpose, and returns a plausible-looking result.
+ */
+export function createMockHandler(options: MockHandlerOptions = {}): Handler<MockResult> {
+  const { minMs = 1000, maxMs = 5000, failRate = 0, model = "mock-model-v1", random = Math.random } = options;
+  if (!(minMs >= 0 && maxMs >= minMs && Number.isFinite(maxMs))) {
+    throw new RangeError("mock durations need 0 <= minMs <= maxMs");
+  }
+  if (!(failRate >= 0 && failRate <= 1)) throw new RangeError("failRate must be between 0 and 1");
+
+  return async (request, ctx) => {
+    ctx.signal.throwIfAborted();
+    const started = performance.now();
+    const durationMs = Math.round(minMs + random() * (maxMs - minMs));
+    if (durationMs > 0) await simulateWork(durationMs, ctx);
+
+    if (random() < failRate) throw new Error("simulated failure");
+
+    const input = describeInput(request);
+    return {
+      text_output: `Mock response to: ${input}`,
+      confidence: round(0.8 + random() * 0.19, 2),
+      model_used: model,
+      processing_time_seconds: round((performance.now() - started) / 1000, 3),
+      // Roughly a token per four characters in and a random-length answer out.
+      tokens_used: Math.ceil(input.length / 4) + 20 + Math.floor(random() * 200),
+      timestamp: new Date().toISOString(),
+    };
+  };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    // Real servers, sockets, processes and databases: give them room, but fail rather than hang.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: files run in parallel two at a time; each test file owns its servers.
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
