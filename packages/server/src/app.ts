@@ -98,7 +98,19 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     onDeadline: (at) => deadlines.notify(at),
   });
   const deadlines = new DeadlineTimer({ expireDue: () => requests.expireDue(), earliestDeadline: () => requestStore.earliestDeadline(), clock, log });
-  const workers = new WorkerService({ spaces: spaceStore, sessions: sessionStore, registry, dispatcher, requests, events, clock, log, nodeId: config.nodeId });
+  const workers = new WorkerService({
+    spaces: spaceStore,
+    sessions: sessionStore,
+    requestStore,
+    registry,
+    dispatcher,
+    requests,
+    events,
+    clock,
+    log,
+    nodeId: config.nodeId,
+    resumeGraceMs: config.resumeGraceMs,
+  });
   const spaces = new SpaceService({
     spaces: spaceStore,
     tokens: tokenStore,
@@ -135,6 +147,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   // ---- sockets -----------------------------------------------------------------------------
   const io = new SocketServer<WorkerToServerEvents, ServerToWorkerEvents>(http.server, {
     maxHttpBufferSize: config.maxSocketMessageBytes,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
     serveClient: false,
     // Workers are programs, not pages: no cross-origin browser access to the worker namespace.
     cors: undefined,
@@ -149,8 +163,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   });
 
   // ---- recovery: whatever the previous run left in flight goes back to the queue -------------
+  const resumable = await workers.restoreFromDatabase();
   await sessionStore.closeAllOpen(clock.now());
-  const recovered = await requests.recover();
+  const recovered = await requests.recover(resumable);
   if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
   await deadlines.start();
 
@@ -178,6 +193,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     close() {
       closing ??= (async () => {
         await deadlines.stop();
+        workers.close();
         io.disconnectSockets(true);
         await workers.idle();
         await io.close().catch(() => undefined);

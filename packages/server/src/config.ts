@@ -16,6 +16,11 @@ export interface ServerConfig {
   sessionTtlMs: number;
   /** Inbound socket events one worker may send per second before it is disconnected. */
   workerEventsPerSecond: number;
+  /** A worker whose connection dropped keeps its requests this long, waiting to resume. */
+  resumeGraceMs: number;
+  /** Socket.IO heartbeat: a ping every interval; no pong within the timeout closes the socket. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
   /** Largest Socket.IO message, in bytes. */
   maxSocketMessageBytes: number;
   /** Largest HTTP body, in bytes. */
@@ -40,6 +45,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     userQueueLimit: numberFromEnv(env.WSSPACES_USER_QUEUE_LIMIT, 20),
     sessionTtlMs: numberFromEnv(env.WSSPACES_SESSION_TTL_HOURS, 24 * 14) * 3_600_000,
     workerEventsPerSecond: numberFromEnv(env.WSSPACES_WORKER_EVENTS_PER_SECOND, 200),
+    resumeGraceMs: numberFromEnv(env.WSSPACES_RESUME_GRACE_MS, 30_000),
+    pingIntervalMs: numberFromEnv(env.WSSPACES_PING_INTERVAL_MS, 25_000),
+    pingTimeoutMs: numberFromEnv(env.WSSPACES_PING_TIMEOUT_MS, 20_000),
     maxSocketMessageBytes: numberFromEnv(env.WSSPACES_MAX_SOCKET_MESSAGE_BYTES, 8 * 1024 * 1024),
     bodyLimitBytes: numberFromEnv(env.WSSPACES_BODY_LIMIT_BYTES, 1024 * 1024),
     trustProxy: env.WSSPACES_TRUST_PROXY === "1" || env.WSSPACES_TRUST_PROXY === "true",

@@ -76,7 +76,7 @@ export class Dispatcher {
     return true;
   }
 
-  private async toMessage(row: RequestRow): Promise<InferenceRequest> {
+  async toMessage(row: RequestRow): Promise<InferenceRequest> {
     const space = await this.deps.spaces.byId(row.space_id);
     const inputs = parseStoredJson<Record<string, unknown>>(row.inputs, {});
     const payload: InferenceRequest["payload"] = { ...inputs };

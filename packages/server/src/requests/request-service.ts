@@ -224,13 +224,15 @@ export class RequestService {
   }
 
   /**
-   * Start-up: no worker is connected yet, so whatever was dispatched before the restart goes
-   * back to the queue (or fails, out of attempts). Deadlines are checked by the caller next.
+   * Start-up: whatever was dispatched before the restart goes back to the queue (or fails, out
+   * of attempts), except what `resumable` workers hold. Deadlines are checked by the caller next.
    */
-  async recover(): Promise<{ requeued: number; failed: number }> {
+  async recover(resumable: ReadonlySet<string> = new Set()): Promise<{ requeued: number; failed: number }> {
     let requeued = 0;
     let failed = 0;
     for (const row of await this.deps.store.allActive()) {
+      // Held by a worker that may resume; its grace timer hands the request back otherwise.
+      if (row.worker_session_id !== null && resumable.has(row.worker_session_id)) continue;
       const outcome = await this.requeueOrFail(row, row.worker_session_id ?? "");
       if (outcome === "queued") requeued++;
       if (outcome === "failed") failed++;

@@ -22,6 +22,8 @@ export interface LiveWorker {
   lastDispatchAt: number;
   /** Shutting down: finishes what it holds but gets nothing new. */
   draining: boolean;
+  /** Connection lost, waiting (within the resume grace period) for the worker to come back. */
+  suspended: boolean;
 }
 
 /**
@@ -34,6 +36,26 @@ export class WorkerRegistry {
 
   add(worker: LiveWorker): void {
     this.byId.set(worker.id, worker);
+    this.index(worker);
+  }
+
+  /**
+   * Takes a worker out of its spaces (not counted as connected, gets no work) but keeps it
+   * findable by id, so the requests it holds keep their slot until it resumes or is given up.
+   */
+  suspend(worker: LiveWorker, channel: WorkerChannel): void {
+    worker.suspended = true;
+    worker.channel = channel;
+    this.unindex(worker);
+  }
+
+  resume(worker: LiveWorker, channel: WorkerChannel): void {
+    worker.suspended = false;
+    worker.channel = channel;
+    this.index(worker);
+  }
+
+  private index(worker: LiveWorker): void {
     for (const spaceId of worker.spaceIds) {
       let set = this.bySpace.get(spaceId);
       if (!set) this.bySpace.set(spaceId, (set = new Set()));
@@ -45,12 +67,16 @@ export class WorkerRegistry {
     const worker = this.byId.get(id);
     if (!worker) return undefined;
     this.byId.delete(id);
+    this.unindex(worker);
+    return worker;
+  }
+
+  private unindex(worker: LiveWorker): void {
     for (const spaceId of worker.spaceIds) {
       const set = this.bySpace.get(spaceId);
       set?.delete(worker);
       if (set?.size === 0) this.bySpace.delete(spaceId);
     }
-    return worker;
   }
 
   get(id: string): LiveWorker | undefined {
@@ -63,10 +89,6 @@ export class WorkerRegistry {
 
   countForSpace(spaceId: string): number {
     return this.bySpace.get(spaceId)?.size ?? 0;
-  }
-
-  withToken(tokenId: string): LiveWorker[] {
-    return [...this.byId.values()].filter((w) => w.tokenId === tokenId);
   }
 
   all(): LiveWorker[] {

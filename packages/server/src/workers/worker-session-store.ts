@@ -15,6 +15,14 @@ export class WorkerSessionStore {
     await this.db.updateTable("worker_sessions").set({ disconnected_at: now, last_seen_at: now }).where("id", "=", id).execute();
   }
 
+  byId(id: string): Promise<WorkerSessionRow | undefined> {
+    return this.db.selectFrom("worker_sessions").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async markResumed(id: string, now: number): Promise<void> {
+    await this.db.updateTable("worker_sessions").set({ disconnected_at: null, last_seen_at: now }).where("id", "=", id).execute();
+  }
+
   /** Start-up: sessions a previous run of this node left open are over. */
   async closeAllOpen(now: number): Promise<void> {
     await this.db.updateTable("worker_sessions").set({ disconnected_at: now }).where("disconnected_at", "is", null).execute();
