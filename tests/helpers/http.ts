@@ -9,6 +9,9 @@ export class ApiClient {
   private cookie: string | undefined;
   private csrf: string | undefined;
 
+  /** Longest wait for one call; `?wait=N` calls need more than N seconds. */
+  timeoutMs = 30_000;
+
   constructor(
     readonly baseUrl: string,
     private readonly apiKey?: string,
@@ -57,7 +60,13 @@ export class ApiClient {
       headers["content-type"] ??= "application/json";
       payload = typeof body === "string" ? body : JSON.stringify(body);
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    // A bounded wait: a server killed mid-request must fail the call, not hang it.
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {

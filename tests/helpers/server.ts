@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { buildApp, defaultConfig, type ServerConfig, type WsSpacesApp } from "@wsspaces/server";
+import { buildApp, defaultConfig, type Clock, type ServerConfig, type WsSpacesApp } from "@wsspaces/server";
 import type { CreateSpaceInput, SpaceDetail } from "@wsspaces/protocol";
 import { CreateSpaceBodySchema } from "@wsspaces/protocol";
 import { createTestDatabase, type Dialect, type TestDatabase } from "./database.js";
@@ -22,7 +22,9 @@ let counter = 0;
 export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 /** A real server on a free port over a fresh database, with quiet logs. */
-export async function startTestServer(options: { dialect?: Dialect; config?: Partial<ServerConfig>; database?: TestDatabase } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dialect?: Dialect; config?: Partial<ServerConfig>; database?: TestDatabase; clock?: Clock } = {},
+): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(options.dialect ?? "sqlite"));
   const config = defaultConfig({
     host: "127.0.0.1",
@@ -32,7 +34,7 @@ export async function startTestServer(options: { dialect?: Dialect; config?: Par
     logLevel: "silent",
     ...options.config,
   });
-  const app = await buildApp(config, { logger: pino({ level: process.env.WSSPACES_TEST_LOG ?? "silent" }) });
+  const app = await buildApp(config, { logger: pino({ level: process.env.WSSPACES_TEST_LOG ?? "silent" }), ...(options.clock ? { clock: options.clock } : {}) });
   const url = await app.listen();
   const adminUser = await app.auth.createUser(uniqueName("admin"), "admin-password", "admin");
   const admin = new ApiClient(url, (await app.auth.createApiKey(adminUser.id, "test")).key);

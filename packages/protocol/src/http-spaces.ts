@@ -68,7 +68,8 @@ export interface QueueEntryView {
 }
 
 export interface WorkerPresenceView {
-  connection_id: string;
+  /** Admins only (it is the worker's resume handle); null for others. */
+  connection_id: string | null;
   name: string | null;
   version: string | null;
   capacity: number;

@@ -198,7 +198,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         await workers.idle();
         await io.close().catch(() => undefined);
         await http.close();
-        await dispatcher.idle();
+        await dispatcher.stop();
         await db.destroy();
       })();
       return closing;

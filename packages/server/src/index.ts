@@ -3,3 +3,4 @@ export { defaultConfig, sqlitePath, type ServerConfig } from "./config.js";
 export { openDatabase, type OpenedDatabase, type DialectCapabilities } from "./db/dialect.js";
 export { migrateOrThrow, migrateToLatest } from "./db/migrate.js";
 export { AppError } from "./http/app-error.js";
+export { systemClock, type Clock } from "./util/time.js";

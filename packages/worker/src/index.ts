@@ -9,6 +9,7 @@ export type { MockHandlerOptions, MockResult } from "./mock-handler.js";
 export { createConsoleLogger } from "./log.js";
 export type { ConsoleLoggerOptions } from "./log.js";
 export type {
+  DeliveryOutcome,
   DisconnectReason,
   Handler,
   JobAbortReason,

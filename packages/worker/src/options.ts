@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   reconnectDelayMs: number;
   reconnectDelayMaxMs: number;
   registerTimeoutMs: number;
+  maxBufferedResults: number;
   transports: TransportName[];
 }
 
@@ -70,6 +71,7 @@ export function resolveOptions(options: WorkerOptions): ResolvedOptions {
     reconnectDelayMs,
     reconnectDelayMaxMs,
     registerTimeoutMs: nonNegativeMs(options.registerTimeoutMs, 10_000, "registerTimeoutMs"),
+    maxBufferedResults: Math.max(1, Math.floor(options.maxBufferedResults ?? 1000)),
     transports,
   };
 }

@@ -1,5 +1,5 @@
 import type { EventAck, InferenceResultMessage } from "@wsspaces/protocol";
-import type { WorkerLogger } from "./types.js";
+import type { DeliveryOutcome, WorkerLogger } from "./types.js";
 
 export interface OutboxTransport {
   /** True while connected and registered: results sent earlier would be refused or lost. */
@@ -20,6 +20,8 @@ export class ResultOutbox {
   constructor(
     private readonly transport: OutboxTransport,
     private readonly logger: WorkerLogger,
+    private readonly limit = 1000,
+    private readonly onDelivered: (requestId: string, outcome: DeliveryOutcome) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -32,6 +34,15 @@ export class ResultOutbox {
 
   /** Queues a result and sends it now if the connection allows. */
   put(message: InferenceResultMessage): void {
+    if (!this.pending.has(message.request_id) && this.pending.size >= this.limit) {
+      // Bounded: a worker cut off for long must not grow without end. Maps iterate in
+      // insertion order, so this is the oldest result.
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) {
+        this.pending.delete(oldest);
+        this.logger.warn("result buffer full; dropped the oldest undelivered result", { request_id: oldest, limit: this.limit });
+      }
+    }
     this.pending.set(message.request_id, message);
     this.transmit(message);
   }
@@ -74,15 +85,24 @@ export class ResultOutbox {
     if (this.pending.get(id) !== message) return;
 
     if (ack !== undefined && !ack.ok) {
-      // Sent in the gap between reconnecting and registering: keep it for the next flush.
+      // Sent in the gap between reconnecting and registering, or the server could not save it
+      // just now: keep it for the next flush (after the next registration).
       if (ack.error.code === "not_registered") return;
+      if (ack.error.code === "unavailable") {
+        setTimeout(() => this.resend(id), 1000).unref();
+        return;
+      }
       this.logger.warn("server rejected a result", {
         request_id: id,
         code: ack.error.code,
         message: ack.error.message,
       });
+      this.onDelivered(id, "refused");
     } else if (ack?.duplicate) {
       this.logger.debug("server already had this result", { request_id: id });
+      this.onDelivered(id, "duplicate");
+    } else {
+      this.onDelivered(id, "accepted");
     }
     // An empty ack comes from seed-era servers, which do not acknowledge: treat it as received.
     this.pending.delete(id);

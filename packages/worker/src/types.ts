@@ -34,6 +34,11 @@ export interface WorkerOptions {
   reconnectDelayMaxMs?: number;
   /** How long to wait for the answer to `register`; default 10000 ms. */
   registerTimeoutMs?: number;
+  /**
+   * Results kept while disconnected, to deliver on reconnect; default 1000. Past that the
+   * oldest is dropped (the server re-queues its request once the resume grace period ends).
+   */
+  maxBufferedResults?: number;
   /** Default `["websocket", "polling"]`: WebSocket first, long-polling as a fallback. */
   transports?: TransportName[];
 }
@@ -84,6 +89,8 @@ export type RegisterSuccess = Extract<RegisterResponse, { success: true }>;
 export type DisconnectReason = Socket.DisconnectReason;
 
 /** Events of {@link Worker}, as node:events argument tuples. */
+export type DeliveryOutcome = "accepted" | "duplicate" | "refused";
+
 export interface WorkerEvents {
   registered: [response: RegisterSuccess];
   disconnected: [reason: DisconnectReason];
@@ -92,6 +99,11 @@ export interface WorkerEvents {
   completed: [request: InferenceRequest, result: unknown, ms: number];
   failed: [request: InferenceRequest, error: Error, ms: number];
   cancelled: [request: InferenceRequest, reason: JobAbortReason];
+  /**
+   * The server answered a result: "accepted" (recorded), "duplicate" (it already had one for
+   * this request) or "refused" (this worker no longer holds the request).
+   */
+  delivered: [requestId: string, outcome: DeliveryOutcome];
   /** Only emitted when someone listens; otherwise the error is logged. */
   error: [error: Error];
   /** The worker is done for good: after `stop()` (no error) or a fatal error such as a revoked token. */

@@ -74,6 +74,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         send: (message, ack) => this.liveSocket()?.emit("inference_result", message, ack),
       },
       this.log,
+      this.options.maxBufferedResults,
+      (requestId, outcome) => this.safeEmit("delivered", requestId, outcome),
     );
   }
 
@@ -177,8 +179,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!response.success) {
       // Seed-era servers give no code, whatever the type says.
       const error = new WorkerError(response.message || "registration refused", response.code ?? "register_failed");
-      // The server disconnects after a refusal, and the same request would be refused again.
+      // The server disconnects after a refusal, and the same request would be refused again,
+      // unless the server was only briefly unable to answer.
       if (this.state === "starting") return this.failStart(error);
+      if (error.code === "unavailable") {
+        this.reportError(error);
+        return this.reconnectLater();
+      }
       return this.failFatally(error);
     }
 
@@ -199,8 +206,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.state === "closed") return;
     const error = fromConnectError(cause, this.options.server);
     if (this.state === "starting") return this.failStart(error);
-    // An inactive socket was refused by the server (e.g. a revoked token): retrying cannot help.
-    if (!socket.active) return this.failFatally(error);
+    // An inactive socket was refused by the server (e.g. a revoked token): retrying cannot help,
+    // unless the refusal says the server was only briefly unavailable.
+    if (!socket.active) {
+      if (error.code === "unavailable") {
+        this.reportError(error);
+        return this.reconnectLater();
+      }
+      return this.failFatally(error);
+    }
     this.log.debug("reconnection failed", { error: error.message });
   }
 

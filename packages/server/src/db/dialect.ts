@@ -53,6 +53,9 @@ function openPostgres(url: string): OpenedDatabase {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  // An idle client whose connection dies (server restart, failover) emits "error" on the pool;
+  // unheard, that would crash the process. The pool replaces the client by itself.
+  pool.on("error", () => undefined);
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     caps: {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { ErrorBody } from "@wsspaces/protocol";
 import { ERROR_CODES } from "@wsspaces/protocol";
+import { isTransientDatabaseError } from "../db/transient-errors.js";
 import { AppError } from "./app-error.js";
 
 /**
@@ -11,7 +12,9 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
     const known = toAppError(err);
     if (known.status >= 500) {
-      request.log.error({ err }, "request failed");
+      // Unavailability is logged as a warning: it is the environment's, and retried by clients.
+      if (known.code === "unavailable") request.log.warn({ err }, "request failed: database unavailable");
+      else request.log.error({ err }, "request failed");
     } else {
       request.log.info({ code: known.code, status: known.status }, "request refused");
     }
@@ -19,6 +22,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       error: { code: known.code, message: known.message, correlation_id: request.id },
     };
     if (known.details !== undefined) body.error.details = known.details;
+    if (known.code === "unavailable") void reply.header("retry-after", "5");
     return reply.status(known.status).send(body);
   });
 
@@ -45,6 +49,7 @@ const FASTIFY_CODES: Record<string, () => AppError> = {
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isTransientDatabaseError(err)) return new AppError("unavailable", "The service cannot save right now; try again in a moment.");
   const fastifyError = err as Partial<FastifyError>;
   const mapped = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return mapped();

@@ -23,11 +23,13 @@ export interface DispatcherDeps {
 export class Dispatcher {
   private readonly pumps = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
   /** Asks for a dispatch round in a space; returns when the round (or the next) is over. */
   pump(spaceId: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const running = this.pumps.get(spaceId);
     if (running) {
       // A round is under way; make it go round once more instead of queueing many rounds.
@@ -39,8 +41,9 @@ export class Dispatcher {
     return round;
   }
 
-  /** Resolves when no dispatch round is running (used when closing). */
-  async idle(): Promise<void> {
+  /** Stops starting rounds and resolves when none is running (used when closing). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     while (this.pumps.size > 0) await Promise.allSettled([...this.pumps.values()]);
   }
 
@@ -50,8 +53,9 @@ export class Dispatcher {
       try {
         while (await this.dispatchOne(spaceId));
       } catch (err) {
-        // The request stays queued; the next pump (new request, freed slot, sweep) retries.
-        this.deps.log.error({ err, spaceId }, "dispatch round failed");
+        // The request stays queued; try the round again shortly (the database may be back).
+        this.deps.log.error({ err, spaceId }, "dispatch round failed; retrying in 1 s");
+        setTimeout(() => void this.pump(spaceId), 1000).unref();
         return;
       }
     } while (this.again.has(spaceId));
@@ -61,19 +65,45 @@ export class Dispatcher {
     const { store, registry, clock } = this.deps;
     const worker = registry.pickForSpace(spaceId);
     if (!worker) return false;
-    const row = await store.claimNext(spaceId, worker.id, clock.now());
+    // Reserve the slot before the first await: another space's round may pick this worker too.
+    worker.reserved++;
+    let row: RequestRow | undefined;
+    try {
+      row = await store.claimNext(spaceId, worker.id, clock.now());
+    } finally {
+      worker.reserved--;
+    }
     if (!row) return false;
     if (registry.get(worker.id) !== worker) {
       // The worker left while the claim was being written: its cleanup may have run already.
-      await store.transition(row.id, ["dispatched"], { state: "queued", worker_session_id: null, attempt: row.attempt - 1, updated_at: clock.now() }, { workerSessionId: worker.id });
+      await this.unclaim(row, worker.id);
       return true;
     }
-    worker.inFlight.add(row.id);
+    worker.inFlight.set(row.id, spaceId);
     worker.lastDispatchAt = clock.now();
+    let message: InferenceRequest;
+    try {
+      message = await this.toMessage(row);
+    } catch (err) {
+      // Never leave a request "dispatched" to a worker that was not told about it.
+      worker.inFlight.delete(row.id);
+      await this.unclaim(row, worker.id);
+      throw err;
+    }
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId, state: "dispatched" });
-    worker.channel.sendRequest(await this.toMessage(row));
+    worker.channel.sendRequest(message);
     this.deps.log.debug({ requestId: row.id, workerId: worker.id, attempt: row.attempt }, "dispatched");
     return true;
+  }
+
+  /** Undoes a claim: back to the queue, without using up an attempt. */
+  private async unclaim(row: RequestRow, workerId: string): Promise<void> {
+    await this.deps.store.transition(
+      row.id,
+      ["dispatched"],
+      { state: "queued", worker_session_id: null, attempt: row.attempt - 1, updated_at: this.deps.clock.now() },
+      { workerSessionId: workerId },
+    );
   }
 
   async toMessage(row: RequestRow): Promise<InferenceRequest> {

@@ -86,9 +86,8 @@ export class RequestService {
     });
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId: space.id, state: "queued" });
     this.deps.onDeadline(row.deadline_at);
-    const position = await store.positionOf(row);
     void this.deps.dispatcher.pump(space.id);
-    return { request_id: row.id, state: "queued", position };
+    return { request_id: row.id, state: "queued", position: await store.positionOf(row).catch(() => null) };
   }
 
   /** The request if the caller may see it; others' requests are "not found", not "forbidden". */
@@ -172,7 +171,7 @@ export class RequestService {
   stream(workerId: string, msg: StreamMessage): EventAck {
     const worker = this.deps.registry.get(workerId);
     if (!worker?.inFlight.has(msg.request_id)) return refuse("not_assigned");
-    const spaceId = [...worker.spaceIds][0] ?? "";
+    const spaceId = worker.inFlight.get(msg.request_id) ?? "";
     this.deps.events.publish({ type: "stream", requestId: msg.request_id, spaceId, chunk: msg.chunk, seq: msg.seq ?? null });
     return ok;
   }
@@ -180,16 +179,17 @@ export class RequestService {
   async result(workerId: string, msg: InferenceResultMessage): Promise<EventAck> {
     const row = await this.deps.store.byId(msg.request_id);
     if (!row || row.worker_session_id !== workerId) return refuse("not_assigned");
-    // The same worker answering twice, or after a cancel or timeout: acknowledged, ignored.
-    if (isTerminalState(row.state)) return { ok: true, duplicate: true };
+    if (isTerminalState(row.state)) return this.duplicate(workerId, row.id);
     if (msg.status === "failed" && typeof msg.error === "object" && msg.error.code === "worker_stopping") {
-      return (await this.handBack(row, workerId)) ? ok : { ok: true, duplicate: true };
+      return (await this.handBack(row, workerId)) ? ok : this.duplicate(workerId, row.id);
     }
+    // Guarded on the holder: if the request was handed elsewhere since the read, this loses.
+    const guard = { workerSessionId: workerId };
     const finished =
       msg.status === "completed"
-        ? await this.finish(row, "completed", null, msg.result ?? null)
-        : await this.finish(row, "failed", workerError(msg), msg.result ?? null);
-    return finished ? ok : { ok: true, duplicate: true };
+        ? await this.finish(row, "completed", null, msg.result ?? null, guard)
+        : await this.finish(row, "failed", workerError(msg), msg.result ?? null, guard);
+    return finished ? ok : this.duplicate(workerId, row.id);
   }
 
   /** The worker is gone: its requests go back to the queue, or fail once out of attempts. */
@@ -293,12 +293,11 @@ export class RequestService {
       guard,
     );
     if (!finished) return undefined;
-    const holder = row.worker_session_id;
+    // The holder as of the write, not as of the earlier read: the request may have been
+    // dispatched in between. A cancel for a request a worker never got is ignored by it.
+    const holder = finished.worker_session_id;
     if (holder) {
-      const wasActive = (ACTIVE_STATES as readonly string[]).includes(row.state);
-      if (wasActive && (state === "cancelled" || state === "timed_out")) {
-        this.deps.registry.get(holder)?.channel.sendCancel(row.id, state);
-      }
+      if (state === "cancelled" || state === "timed_out") this.deps.registry.get(holder)?.channel.sendCancel(row.id, state);
       this.release(holder, row.id);
     }
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state });
@@ -313,8 +312,17 @@ export class RequestService {
   private async holdsRunning(workerId: string, requestId: string): Promise<EventAck> {
     const row = await this.deps.store.byId(requestId);
     if (!row || row.worker_session_id !== workerId) return refuse("not_assigned");
-    if (isTerminalState(row.state)) return { ok: true, duplicate: true };
+    if (isTerminalState(row.state)) return this.duplicate(workerId, requestId);
     return ok;
+  }
+
+  /**
+   * The same worker answering twice, or after a cancel or timeout: acknowledged and ignored.
+   * Its slot is freed in case the finishing side could not tell who held the request.
+   */
+  private duplicate(workerId: string, requestId: string): EventAck {
+    this.release(workerId, requestId);
+    return { ok: true, duplicate: true };
   }
 }
 

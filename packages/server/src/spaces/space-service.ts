@@ -27,7 +27,7 @@ export interface SpaceServiceDeps {
   registry: WorkerRegistry;
   clock: Clock;
   /** Closes the live connections of a revoked token, or of a deleted space's workers. */
-  disconnectWorkers: (filter: { tokenId?: string; spaceId?: string }, reason: string) => void;
+  disconnectWorkers: (filter: { tokenId?: string; spaceId?: string; tokenless?: boolean }, reason: string) => void;
   /** Cancels what is still pending in a space that is being deleted. */
   cancelPending: (spaceId: string) => Promise<void>;
   /** Something a space page shows changed. */
@@ -84,6 +84,8 @@ export class SpaceService {
       ...(patch.open_workers !== undefined ? { open_workers: patch.open_workers ? 1 : 0 } : {}),
       updated_at: this.deps.clock.now(),
     });
+    // Closing open registration also closes the door on workers that came in through it.
+    if (patch.open_workers === false && current.open_workers === 1) this.deps.disconnectWorkers({ spaceId: id, tokenless: true }, "open registration closed");
     this.deps.onChange(id);
     return this.get(id);
   }
@@ -135,7 +137,8 @@ export class SpaceService {
         ...(own ? { request_id: entry.id } : {}),
       };
     });
-    return { ...(await this.summary(row)), queue, worker_list: this.deps.registry.presence(row.id) };
+    const workers = this.deps.registry.presence(row.id).map((w) => (isAdmin(viewer) ? w : { ...w, connection_id: null }));
+    return { ...(await this.summary(row)), queue, worker_list: workers };
   }
 
   // ---- worker tokens -----------------------------------------------------------------------

@@ -14,6 +14,9 @@ import type { WorkerService } from "./worker-service.js";
 interface WorkerSocketData {
   credential: WorkerCredential | null;
   workerId: string | null;
+  /** A register is being handled: a second one at the same time is refused. */
+  registering: boolean;
+  channel: WorkerChannel | null;
 }
 
 export type WorkerNamespace = Namespace<WorkerToServerEvents, ServerToWorkerEvents, Record<string, never>, WorkerSocketData>;
@@ -45,16 +48,18 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
     const token = tokenFromHandshake(socket);
     socket.data.workerId = null;
     socket.data.credential = null;
+    socket.data.registering = false;
+    socket.data.channel = null;
     if (token === undefined) return next(); // Only spaces with open registration will accept it.
     verifyWorkerToken(deps.tokens, deps.clock, token).then(
       (credential) => {
-        if (!credential) return next(refusedError());
+        if (!credential) return next(refusedError("invalid_token"));
         socket.data.credential = credential;
         next();
       },
       (err: unknown) => {
         deps.log.error({ err }, "worker token check failed");
-        next(new Error("unavailable"));
+        next(refusedError("unavailable"));
       },
     );
   });
@@ -85,8 +90,8 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
     });
     socket.on("disconnect", (reason) => {
       const workerId = socket.data.workerId;
-      if (workerId === null) return;
-      deps.workers.disconnected(workerId, reason).catch((err: unknown) => deps.log.error({ err, workerId }, "worker cleanup failed"));
+      if (workerId === null || socket.data.channel === null) return;
+      deps.workers.disconnected(workerId, reason, socket.data.channel).catch((err: unknown) => deps.log.error({ err, workerId }, "worker cleanup failed"));
     });
   });
 
@@ -96,29 +101,34 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
     if (!parsed.success) {
       stats.invalidEvents++;
       response = { success: false as const, code: "invalid_event" as const, message: `Invalid register message: ${summarise(parsed.error)}` };
-    } else if (socket.data.workerId !== null) {
+    } else if (socket.data.workerId !== null || socket.data.registering) {
       response = { success: false as const, code: "invalid_event" as const, message: "This connection is already registered." };
     } else {
+      socket.data.registering = true;
+      const channel = channelFor(socket);
       try {
-        response = await deps.workers.register(channelFor(socket), socket.data.credential, parsed.data);
+        response = await deps.workers.register(channel, socket.data.credential, parsed.data);
       } catch (err) {
         deps.log.error({ err }, "worker registration failed");
         response = { success: false as const, code: "unavailable" as const, message: ERROR_CODES.unavailable };
+      } finally {
+        socket.data.registering = false;
       }
-    }
-    if (response.success) {
-      if (!socket.connected) {
-        // Left while registering: undo, so its slot is not counted as connected.
-        await deps.workers.disconnected(response.connection_id, "left during registration");
-        return;
+      if (response.success) {
+        socket.data.workerId = response.connection_id;
+        socket.data.channel = channel;
+        if (!socket.connected) {
+          // Left while registering: the disconnect handler ran too early to see it.
+          await deps.workers.disconnected(response.connection_id, "transport close", channel);
+          return;
+        }
       }
-      socket.data.workerId = response.connection_id;
     }
     socket.emit("register_response", response);
     if (typeof ack === "function") (ack as (r: RegisterResponse) => void)(response);
     // The seed's site closes the connection after a refused registration; so do we, unless this
     // connection is already serving (a second register on a live worker is only refused).
-    if (!response.success && socket.data.workerId === null) socket.disconnect(true);
+    if (!response.success && socket.data.workerId === null && !socket.data.registering) socket.disconnect(true);
   }
 
   async function handleEvent<S extends z.ZodType>(
@@ -159,9 +169,9 @@ function channelFor(socket: WorkerSocket): WorkerChannel {
 }
 
 /** Socket.IO hands `data` of a middleware error to the client's connect_error. */
-function refusedError(): Error & { data: { code: string; message: string } } {
-  const err = new Error(ERROR_CODES.invalid_token) as Error & { data: { code: string; message: string } };
-  err.data = { code: "invalid_token", message: ERROR_CODES.invalid_token };
+function refusedError(code: "invalid_token" | "unavailable"): Error & { data: { code: string; message: string } } {
+  const err = new Error(ERROR_CODES[code]) as Error & { data: { code: string; message: string } };
+  err.data = { code, message: ERROR_CODES[code] };
   return err;
 }
 

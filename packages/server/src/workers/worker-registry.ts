@@ -17,8 +17,10 @@ export interface LiveWorker {
   name: string | null;
   version: string | null;
   connectedAt: number;
-  /** Request ids this worker holds right now. */
-  inFlight: Set<string>;
+  /** Requests this worker holds right now, with their space. */
+  inFlight: Map<string, string>;
+  /** Slots a dispatch round has picked but not yet filled (the claim is being written). */
+  reserved: number;
   lastDispatchAt: number;
   /** Shutting down: finishes what it holds but gets nothing new. */
   draining: boolean;
@@ -102,13 +104,13 @@ export class WorkerRegistry {
   pickForSpace(spaceId: string): LiveWorker | undefined {
     let best: LiveWorker | undefined;
     for (const worker of this.bySpace.get(spaceId) ?? []) {
-      const free = worker.capacity - worker.inFlight.size;
+      const free = worker.capacity - worker.inFlight.size - worker.reserved;
       if (free <= 0 || worker.draining) continue;
       if (!best) {
         best = worker;
         continue;
       }
-      const bestFree = best.capacity - best.inFlight.size;
+      const bestFree = best.capacity - best.inFlight.size - best.reserved;
       if (free > bestFree || (free === bestFree && worker.lastDispatchAt < best.lastDispatchAt)) best = worker;
     }
     return best;

@@ -74,7 +74,8 @@ export class WorkerService {
       name: msg.name ?? null,
       version: msg.version ?? null,
       connectedAt: now,
-      inFlight: new Set<string>(),
+      inFlight: new Map<string, string>(),
+      reserved: 0,
       lastDispatchAt: 0,
       draining: false,
       suspended: false,
@@ -109,11 +110,12 @@ export class WorkerService {
    * The connection is gone. After a goodbye the worker's requests go back to the queue now;
    * after a drop they wait `resumeGraceMs` for the worker to resume.
    */
-  disconnected(workerId: string, reason: string): Promise<void> {
+  disconnected(workerId: string, reason: string, channel: WorkerChannel): Promise<void> {
     const worker = this.deps.registry.get(workerId);
     // While the server shuts down, what workers hold stays held: the next start restores them
-    // as suspended, so they can resume there as after any other drop.
-    if (!worker || worker.suspended || this.closing) return Promise.resolve();
+    // as suspended, so they can resume there as after any other drop. A connection the worker
+    // already replaced by resuming on a new one no longer speaks for it.
+    if (!worker || worker.suspended || this.closing || worker.channel !== channel) return Promise.resolve();
     if (FINAL_REASONS.has(reason) || this.deps.resumeGraceMs <= 0) return this.track(this.giveUp(workerId, reason));
     this.suspend(worker, reason);
     return Promise.resolve();
@@ -131,10 +133,10 @@ export class WorkerService {
     this.graceTimers.clear();
   }
 
-  disconnectWhere(filter: { tokenId?: string; spaceId?: string }, reason: string): void {
+  disconnectWhere(filter: { tokenId?: string; spaceId?: string; tokenless?: boolean }, reason: string): void {
     for (const worker of this.deps.registry.all()) {
       const byToken = filter.tokenId !== undefined && worker.tokenId === filter.tokenId;
-      const bySpace = filter.spaceId !== undefined && worker.spaceIds.has(filter.spaceId);
+      const bySpace = filter.spaceId !== undefined && worker.spaceIds.has(filter.spaceId) && (!filter.tokenless || worker.tokenId === null);
       if (!byToken && !bySpace) continue;
       if (worker.suspended) void this.track(this.giveUp(worker.id, reason));
       else worker.channel.close(reason);
@@ -150,10 +152,10 @@ export class WorkerService {
     const restored = new Set<string>();
     if (this.deps.resumeGraceMs <= 0) return restored;
     const active = await this.deps.requestStore.allActive();
-    const byHolder = new Map<string, string[]>();
+    const byHolder = new Map<string, [string, string][]>();
     for (const row of active) {
       if (row.worker_session_id === null) continue;
-      byHolder.set(row.worker_session_id, [...(byHolder.get(row.worker_session_id) ?? []), row.id]);
+      byHolder.set(row.worker_session_id, [...(byHolder.get(row.worker_session_id) ?? []), [row.id, row.space_id]]);
     }
     for (const [sessionId, requestIds] of byHolder) {
       const session = await this.deps.sessions.byId(sessionId);
@@ -167,7 +169,8 @@ export class WorkerService {
         name: session.name,
         version: session.version,
         connectedAt: session.connected_at,
-        inFlight: new Set(requestIds),
+        inFlight: new Map(requestIds),
+        reserved: 0,
         lastDispatchAt: 0,
         draining: false,
         suspended: true,
@@ -196,25 +199,35 @@ export class WorkerService {
   /** Picks up a suspended worker: same id, same requests; missed cancels and requests re-sent. */
   private async tryResume(resumeId: string, channel: WorkerChannel, credential: WorkerCredential | null, msg: RegisterMessage): Promise<RegisterResponse | undefined> {
     const worker = this.deps.registry.get(resumeId);
-    if (!worker?.suspended || worker.tokenId !== (credential?.tokenId ?? null)) return undefined;
-    clearTimeout(this.graceTimers.get(resumeId));
-    this.graceTimers.delete(resumeId);
-    const mailbox = worker.channel instanceof WorkerMailbox ? worker.channel : undefined;
-    if (msg.capacity !== undefined) worker.capacity = msg.capacity;
-    this.deps.registry.resume(worker, channel);
-    await this.deps.sessions.markResumed(worker.id, this.deps.clock.now());
-    for (const cancel of mailbox?.cancels ?? []) channel.sendCancel(cancel.requestId, cancel.reason);
-    // Whatever was sent while the connection was dying may never have arrived: send it again
-    // (workers ignore a request they already run, or answer it again if they finished it).
-    for (const requestId of [...worker.inFlight]) {
+    if (!worker || worker.tokenId !== (credential?.tokenId ?? null)) return undefined;
+    // An open-registration worker has no credential to prove it is the same one: no resume.
+    if (worker.tokenId === null) return undefined;
+    // The worker may notice a dead connection before the server does (behind NAT the server
+    // waits for the heartbeat to time out): the new connection takes over the old one.
+    const previous = worker.channel;
+    const mailbox = previous instanceof WorkerMailbox ? previous : undefined;
+    // Reads first, so that a failing database leaves the worker as it was.
+    const messages = [];
+    for (const requestId of [...worker.inFlight.keys()]) {
       const row = await this.deps.requestStore.byId(requestId);
-      if (!row || isTerminalState(row.state) || row.worker_session_id !== worker.id) {
-        worker.inFlight.delete(requestId);
-        continue;
-      }
-      channel.sendRequest(await this.deps.dispatcher.toMessage(row));
+      if (!row || isTerminalState(row.state) || row.worker_session_id !== worker.id) continue;
+      messages.push(await this.deps.dispatcher.toMessage(row));
     }
     const spaces = (await Promise.all([...worker.spaceIds].map((id) => this.deps.spaces.byId(id)))).filter((s): s is SpaceRow => s !== undefined);
+    await this.deps.sessions.markResumed(worker.id, this.deps.clock.now());
+
+    clearTimeout(this.graceTimers.get(resumeId));
+    this.graceTimers.delete(resumeId);
+    if (msg.capacity !== undefined) worker.capacity = msg.capacity;
+    if (worker.suspended) this.deps.registry.resume(worker, channel);
+    else worker.channel = channel;
+    if (!mailbox) previous.close("replaced by a resumed connection");
+    for (const cancel of mailbox?.cancels ?? []) channel.sendCancel(cancel.requestId, cancel.reason);
+    const live = new Set(messages.map((m) => m.request_id));
+    for (const requestId of [...worker.inFlight.keys()]) if (!live.has(requestId)) worker.inFlight.delete(requestId);
+    // Whatever was sent while the connection was dying may never have arrived: send it again
+    // (workers ignore a request they already run, or answer it again if they finished it).
+    for (const message of messages) channel.sendRequest(message);
     this.deps.log.info({ workerId: worker.id, inFlight: worker.inFlight.size }, "worker resumed");
     this.announce(worker);
     return {
