@@ -161,6 +161,56 @@ describe("relay", () => {
     expect(worker.requests.length - 1).toBeLessThanOrEqual(2);
   });
 
+  it("keeps a worker's capacity across all the spaces it serves", async () => {
+    const a = await server.space({ open_workers: true, queue_offline: true });
+    const b = await server.space({ open_workers: true, queue_offline: true });
+    for (const { space } of [a, b]) await server.admin.post(`/api/v1/spaces/${space.id}/requests`, { prompt: space.name });
+    const worker = await RawWorker.connect(server.url);
+    cleanups.push(() => worker.close());
+    expect(await worker.register({ spaces: [a.space.name, b.space.name], capacity: 1 })).toMatchObject({ success: true });
+    const first = await worker.nextRequest();
+    // The other space's request waits: one slot, one request.
+    const detail = await server.admin.get<{ worker_list: { in_flight: number }[] }>(`/api/v1/spaces/${a.space.id}`);
+    expect(detail.body.worker_list[0]!.in_flight).toBe(1);
+    expect(worker.requests).toHaveLength(1);
+    expect(await worker.complete(first.request_id, {})).toEqual({ ok: true });
+    const second = await worker.nextRequest();
+    expect(second.space_id).not.toBe(first.space_id);
+  });
+
+  it("refuses a second register sent at the same time on one connection", async () => {
+    const { space, token } = await server.space();
+    const worker = await RawWorker.connect(server.url, { token });
+    cleanups.push(() => worker.close());
+    const answers = await Promise.all([worker.register({ space_name: space.name }), worker.register({ space_name: space.name })]);
+    expect(answers.filter((a) => a.success)).toHaveLength(1);
+    expect(worker.socket.connected).toBe(true);
+    expect((await server.admin.get(`/api/v1/spaces/${space.id}`)).body).toMatchObject({ workers: 1 });
+  });
+
+  it("lets a worker resume on a new connection before the old one is noticed dead", async () => {
+    const { space, token } = await server.space();
+    const old = await RawWorker.connect(server.url, { token });
+    cleanups.push(() => old.close());
+    const registered = await old.register({ space_name: space.name });
+    if (!registered.success) throw new Error("registration failed");
+    const res = await server.admin.post<SubmitResponse>(`/api/v1/spaces/${space.id}/requests`, { prompt: "keep me" });
+    await old.nextRequest();
+
+    const fresh = await RawWorker.connect(server.url, { token });
+    cleanups.push(() => fresh.close());
+    const oldClosed = old.disconnected();
+    const resumed = await fresh.register({ space_name: space.name, resume_id: registered.connection_id });
+    expect(resumed).toMatchObject({ success: true, connection_id: registered.connection_id });
+    await oldClosed;
+    // What the old connection held is sent again on the new one, and its result is taken.
+    expect((await fresh.nextRequest()).request_id).toBe(res.body.request_id);
+    expect(await fresh.complete(res.body.request_id, { resumed: true })).toEqual({ ok: true });
+    const view = await server.admin.get<RequestView>(`/api/v1/requests/${res.body.request_id}`);
+    expect(view.body).toMatchObject({ state: "completed", attempts: 1, result: { resumed: true } });
+    expect((await server.admin.get(`/api/v1/spaces/${space.id}`)).body).toMatchObject({ workers: 1 });
+  });
+
   it("times a request out after the space's deadline and tells the worker", async () => {
     const { space, token } = await server.space({ timeout_seconds: 1 });
     const worker = await rawWorker(token, space.name);

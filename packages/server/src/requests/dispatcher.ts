@@ -73,7 +73,13 @@ export class Dispatcher {
     } finally {
       worker.reserved--;
     }
-    if (!row) return false;
+    if (!row) {
+      // The reservation was for nothing: give the rounds it turned away their turn.
+      const passedOver = [...worker.passedOver];
+      worker.passedOver.clear();
+      for (const other of passedOver) void this.pump(other);
+      return false;
+    }
     if (registry.get(worker.id) !== worker) {
       // The worker left while the claim was being written: its cleanup may have run already.
       await this.unclaim(row, worker.id);

@@ -21,6 +21,8 @@ export interface LiveWorker {
   inFlight: Map<string, string>;
   /** Slots a dispatch round has picked but not yet filled (the claim is being written). */
   reserved: number;
+  /** Spaces whose round passed this worker over only because of a reservation. */
+  passedOver: Set<string>;
   lastDispatchAt: number;
   /** Shutting down: finishes what it holds but gets nothing new. */
   draining: boolean;
@@ -105,7 +107,11 @@ export class WorkerRegistry {
     let best: LiveWorker | undefined;
     for (const worker of this.bySpace.get(spaceId) ?? []) {
       const free = worker.capacity - worker.inFlight.size - worker.reserved;
-      if (free <= 0 || worker.draining) continue;
+      if (worker.draining) continue;
+      if (free <= 0) {
+        if (worker.reserved > 0) worker.passedOver.add(spaceId);
+        continue;
+      }
       if (!best) {
         best = worker;
         continue;
