@@ -94,6 +94,48 @@ describe("spaces", () => {
     }
   });
 
+  it("shows a worker's connection id (its resume handle) to admins only", async () => {
+    const { space, token } = await server.space();
+    const worker = await RawWorker.connect(server.url, { token });
+    try {
+      const registered = await worker.register({ space_name: space.name });
+      if (!registered.success) throw new Error("registration failed");
+      const asAdmin = await server.admin.get<SpaceDetail>(`/api/v1/spaces/${space.id}`);
+      expect(asAdmin.body.worker_list[0]!.connection_id).toBe(registered.connection_id);
+      const asUser = await (await server.user()).get<SpaceDetail>(`/api/v1/spaces/${space.id}`);
+      expect(asUser.body.worker_list[0]!.connection_id).toBeNull();
+      expect(JSON.stringify(asUser.body)).not.toContain(registered.connection_id);
+    } finally {
+      worker.close();
+    }
+  });
+
+  it("closing open registration disconnects the workers that came in without a token", async () => {
+    const { space, token } = await server.space({ open_workers: true });
+    const anonymous = await RawWorker.connect(server.url);
+    const withToken = await RawWorker.connect(server.url, { token });
+    try {
+      const registered = await anonymous.register({ space_name: space.name });
+      await withToken.register({ space_name: space.name });
+      const gone = anonymous.disconnected();
+      expect((await server.admin.patch(`/api/v1/spaces/${space.id}`, { open_workers: false })).status).toBe(200);
+      await gone;
+      expect(withToken.socket.connected).toBe(true);
+      expect((await server.admin.get(`/api/v1/spaces/${space.id}`)).body).toMatchObject({ workers: 1 });
+      // Without a credential there is nothing to prove it is the same worker: no resume.
+      if (!registered.success) throw new Error("registration failed");
+      const again = await RawWorker.connect(server.url);
+      try {
+        expect(await again.register({ space_name: space.name, resume_id: registered.connection_id })).toMatchObject({ success: false, code: "invalid_token" });
+      } finally {
+        again.close();
+      }
+    } finally {
+      anonymous.close();
+      withToken.close();
+    }
+  });
+
   it("deleting a space cancels its pending requests and disconnects its workers", async () => {
     const { space, token } = await server.space({ queue_offline: true });
     const worker = await RawWorker.connect(server.url, { token });
