@@ -37,8 +37,4 @@ export class SessionStore {
   async delete(idHash: string): Promise<void> {
     await this.db.deleteFrom("sessions").where("id", "=", idHash).execute();
   }
-
-  async deleteExpired(now: number): Promise<void> {
-    await this.db.deleteFrom("sessions").where("expires_at", "<=", now).execute();
-  }
 }
