@@ -17,14 +17,16 @@ Options:
   --min-ms N        shortest simulated inference in ms (default 1000)
   --max-ms N        longest simulated inference in ms (default 5000)
   --fail-rate R     share of requests that fail on purpose, 0-1 (default 0)
-  --exec CMD        run a command per request (not available yet)
+  --exec CMD        run CMD (via /bin/sh) per request: request JSON on stdin, result JSON
+                    on stdout; {"progress":0.4,"message":"…"} / {"stream":"…"} lines
+                    before it become progress and streamed output
   --http URL        forward requests to a local HTTP model server (not available yet)
   -v, --verbose     also log prompts, results and protocol details
   -h, --help        show this help
 
 Press Ctrl+C once to finish the requests in flight and print statistics, twice to quit at once.`;
 
-export const NOT_YET_AVAILABLE = "--exec/--http arrive in a later release; use --mock or the SDK";
+export const NOT_YET_AVAILABLE = "--http arrives in a later release; use --exec, --mock or the SDK";
 
 export interface MockSettings {
   minMs: number;
@@ -40,6 +42,8 @@ export interface WorkerCliConfig {
   name: string | undefined;
   verbose: boolean;
   mock: MockSettings;
+  /** Set in --exec mode: the command run per request. */
+  exec: string | undefined;
 }
 
 export type ParsedWorkerArgs =
@@ -129,7 +133,8 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
           : `choose one mode, not ${chosen.join(" and ")}`,
       );
     }
-    if (!values.mock) return { kind: "not_available", message: NOT_YET_AVAILABLE };
+    if (values.http !== undefined) return { kind: "not_available", message: NOT_YET_AVAILABLE };
+    if (values.exec !== undefined && values.exec.trim() === "") throw new UsageError("--exec needs a command, e.g. --exec \"python infer.py\"");
 
     const minMs = integer("min-ms", values["min-ms"], 1000, 0, 3_600_000);
     const maxMs = integer("max-ms", values["max-ms"], Math.max(5000, minMs), 0, 3_600_000);
@@ -146,6 +151,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
         name: values.name?.trim() || undefined,
         verbose: values.verbose ?? false,
         mock: { minMs, maxMs, failRate: fraction("fail-rate", values["fail-rate"]) },
+        exec: values.exec?.trim(),
       },
     };
   } catch (error) {

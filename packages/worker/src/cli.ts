@@ -1,6 +1,7 @@
 import { WORKER_USAGE, parseWorkerArgs, type WorkerCliConfig } from "./cli-args.js";
 import { WorkerError } from "./errors.js";
 import { createConsoleLogger } from "./log.js";
+import { createExecHandler } from "./exec-handler.js";
 import { createMockHandler } from "./mock-handler.js";
 import type { WorkerLogger, WorkerStats } from "./types.js";
 import { Worker } from "./worker.js";
@@ -87,7 +88,7 @@ function logEvents(worker: Worker, log: WorkerLogger, config: WorkerCliConfig): 
   );
 }
 
-async function runMockWorker(config: WorkerCliConfig): Promise<number> {
+async function runModelWorker(config: WorkerCliConfig): Promise<number> {
   const log = createConsoleLogger({ verbose: config.verbose });
   const worker = new Worker({
     server: config.server,
@@ -96,7 +97,7 @@ async function runMockWorker(config: WorkerCliConfig): Promise<number> {
     capacity: config.capacity,
     name: config.name,
     logger: log,
-  }).handle(createMockHandler(config.mock));
+  }).handle(config.exec !== undefined ? createExecHandler({ command: config.exec, logger: log }) : createMockHandler(config.mock));
   logEvents(worker, log, config);
 
   let settle: (code: number) => void = () => {};
@@ -164,6 +165,6 @@ export async function runWorkerCli(argv: string[], env: NodeJS.ProcessEnv = proc
       console.error(parsed.message);
       return 2;
     case "run":
-      return runMockWorker(parsed.config);
+      return runModelWorker(parsed.config);
   }
 }

@@ -5,6 +5,8 @@
 export { Worker } from "./worker.js";
 export { WorkerError, JobAbortedError } from "./errors.js";
 export { createMockHandler } from "./mock-handler.js";
+export { createExecHandler } from "./exec-handler.js";
+export type { ExecHandlerOptions } from "./exec-handler.js";
 export type { MockHandlerOptions, MockResult } from "./mock-handler.js";
 export { createConsoleLogger } from "./log.js";
 export type { ConsoleLoggerOptions } from "./log.js";

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { Handler, WorkerLogger } from "./types.js";
+import { silentLogger } from "./silent-logger.js";
+
+export interface ExecHandlerOptions {
+  /** Shell command run once per request, e.g. `python infer.py`. */
+  command: string;
+  /** After a cancel: SIGTERM, then SIGKILL if the command is still running after this; default 5000 ms. */
+  killGraceMs?: number;
+  /** How many trailing stderr lines a failure message quotes; default 5. */
+  stderrLines?: number;
+  logger?: WorkerLogger;
+}
+
+/**
+ * Runs a command per request: the request as JSON on stdin; on stdout, lines such as
+ * `{"progress":0.4,"message":"step 8/20"}` or `{"stream":"token"}` become progress and stream
+ * events, and the last other JSON line is the result (plain text output becomes
+ * `{text_output}`). A non-zero exit fails the request with the last stderr lines.
+ */
+export function createExecHandler(options: ExecHandlerOptions): Handler {
+  const log = options.logger ?? silentLogger;
+  const killGraceMs = options.killGraceMs ?? 5000;
+  const keepStderr = options.stderrLines ?? 5;
+
+  return (request, ctx) =>
+    new Promise((resolve, reject) => {
+      // detached: the command gets its own process group, so a cancel reaches its children too.
+      const child = spawn("/bin/sh", ["-c", options.command], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+      const stderrTail: string[] = [];
+      const textLines: string[] = [];
+      let result: { value: unknown } | undefined;
+      let killTimer: NodeJS.Timeout | undefined;
+
+      const signalGroup = (signal: NodeJS.Signals) => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      const onAbort = () => {
+        signalGroup("SIGTERM");
+        killTimer = setTimeout(() => signalGroup("SIGKILL"), killGraceMs);
+        killTimer.unref();
+      };
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        const parsed = parseJsonLine(line);
+        if (parsed === undefined) {
+          textLines.push(line);
+          return;
+        }
+        if (isProgress(parsed)) ctx.progress(parsed.progress, parsed.message);
+        else if (isStream(parsed)) ctx.stream(parsed.stream);
+        else result = { value: parsed };
+      });
+      createInterface({ input: child.stderr }).on("line", (line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > keepStderr) stderrTail.shift();
+        log.debug(`[${request.request_id}] ${line}`);
+      });
+
+      child.on("error", (err) => reject(new Error(`could not run "${options.command}": ${err.message}`)));
+      child.on("close", (code, signal) => {
+        clearTimeout(killTimer);
+        ctx.signal.removeEventListener("abort", onAbort);
+        if (ctx.signal.aborted) return reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("cancelled"));
+        if (code !== 0) {
+          const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          const tail = stderrTail.length > 0 ? `: ${stderrTail.join("\n")}` : "";
+          return reject(new Error(`the command ${why}${tail}`));
+        }
+        resolve(result ? result.value : { text_output: textLines.join("\n") });
+      });
+
+      // A command that does not read its stdin must not fail the request with EPIPE.
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(`${JSON.stringify(request)}\n`);
+    });
+}
+
+function parseJsonLine(line: string): unknown {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[") && !trimmed.startsWith('"')) return undefined;
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isProgress(value: unknown): value is { progress?: number; message?: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length === 0 || !keys.every((k) => k === "progress" || k === "message")) return false;
+  const v = value as { progress?: unknown; message?: unknown };
+  return (v.progress === undefined || typeof v.progress === "number") && (v.message === undefined || typeof v.message === "string");
+}
+
+function isStream(value: unknown): value is { stream: unknown } {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "stream" in value;
+}
