@@ -105,6 +105,24 @@ describe("auth", () => {
     expect(revoked.body).toMatchObject({ error: { code: "unauthenticated" } });
   });
 
+  it("slows down password guessing per user and per client address", async () => {
+    const guarded = await startTestServer({ config: { loginMaxFailures: 3, loginWindowMs: 60_000 } });
+    try {
+      const name = uniqueName("victim");
+      await guarded.app.auth.createUser(name, "the-real-password", "user");
+      for (let i = 0; i < 3; i++) expect((await new ApiClient(guarded.url).login(name, `guess-${i}`)).status).toBe(401);
+      // Even the right password is refused now: the limit holds before any hash is computed.
+      const blocked = await new ApiClient(guarded.url).login(name, "the-real-password");
+      expect(blocked.status).toBe(429);
+      expect(blocked.body).toMatchObject({ error: { code: "rate_limited" } });
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+      // The same address trying another account is limited too.
+      expect((await new ApiClient(guarded.url).login(uniqueName("other"), "whatever")).status).toBe(429);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it("turns registration off with --registration closed", async () => {
     const closed = await startTestServer({ config: { registration: "closed" } });
     try {

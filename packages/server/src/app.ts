@@ -9,6 +9,7 @@ import type { ServerToWorkerEvents, WorkerToServerEvents } from "@wsspaces/proto
 import { ApiKeyStore } from "./auth/api-key-store.js";
 import { installAuthHook } from "./auth/auth-hook.js";
 import { registerAuthRoutes } from "./auth/auth-routes.js";
+import { LoginLimiter } from "./auth/login-limiter.js";
 import { AuthService } from "./auth/auth-service.js";
 import { SessionStore } from "./auth/session-store.js";
 import { UserStore } from "./auth/user-store.js";
@@ -139,7 +140,11 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   installErrorHandler(http);
   installAuthHook(http, auth);
   registerHealthRoutes(http, db);
-  registerAuthRoutes(http, auth, { secureCookies: config.trustProxy, sessionTtlMs: config.sessionTtlMs });
+  registerAuthRoutes(http, auth, {
+    secureCookies: config.trustProxy,
+    sessionTtlMs: config.sessionTtlMs,
+    loginLimiter: new LoginLimiter(config.loginMaxFailures, config.loginWindowMs, () => clock.now()),
+  });
   registerSpaceRoutes(http, spaces);
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);

@@ -14,6 +14,9 @@ export interface ServerConfig {
   /** Queued (not yet dispatched) requests one user may have in one space. */
   userQueueLimit: number;
   sessionTtlMs: number;
+  /** Failed sign-ins per client IP and per username within `loginWindowMs` before 429. */
+  loginMaxFailures: number;
+  loginWindowMs: number;
   /** Inbound socket events one worker may send per second before it is disconnected. */
   workerEventsPerSecond: number;
   /** A worker whose connection dropped keeps its requests this long, waiting to resume. */
@@ -44,6 +47,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     maxAttempts: numberFromEnv(env.WSSPACES_MAX_ATTEMPTS, 3),
     userQueueLimit: numberFromEnv(env.WSSPACES_USER_QUEUE_LIMIT, 20),
     sessionTtlMs: numberFromEnv(env.WSSPACES_SESSION_TTL_HOURS, 24 * 14) * 3_600_000,
+    loginMaxFailures: numberFromEnv(env.WSSPACES_LOGIN_MAX_FAILURES, 10),
+    loginWindowMs: numberFromEnv(env.WSSPACES_LOGIN_WINDOW_SECONDS, 15 * 60) * 1000,
     workerEventsPerSecond: numberFromEnv(env.WSSPACES_WORKER_EVENTS_PER_SECOND, 200),
     resumeGraceMs: numberFromEnv(env.WSSPACES_RESUME_GRACE_MS, 30_000),
     pingIntervalMs: numberFromEnv(env.WSSPACES_PING_INTERVAL_MS, 25_000),

@@ -4,9 +4,14 @@ import { AppError } from "../http/app-error.js";
 import { parseInput } from "../http/validate.js";
 import { SESSION_COOKIE } from "./auth-hook.js";
 import { meView, type AuthService, type StartedSession } from "./auth-service.js";
+import type { LoginLimiter } from "./login-limiter.js";
 import { requireUser } from "./principal.js";
 
-export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, options: { secureCookies: boolean; sessionTtlMs: number }): void {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  auth: AuthService,
+  options: { secureCookies: boolean; sessionTtlMs: number; loginLimiter: LoginLimiter },
+): void {
   const setSessionCookie = (reply: FastifyReply, session: StartedSession) =>
     reply.setCookie(SESSION_COOKIE, session.token, {
       path: "/",
@@ -26,8 +31,21 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, opti
 
   app.post("/api/v1/auth/login", { config: { skipCsrf: true } }, async (request, reply) => {
     const body = parseInput(LoginBodySchema, request.body);
+    const keys = [`ip:${request.ip}`, `user:${body.username.toLowerCase()}`];
+    const wait = options.loginLimiter.retryAfterSeconds(keys);
+    if (wait > 0) {
+      void reply.header("retry-after", String(wait));
+      throw new AppError("rate_limited", `Too many failed sign-ins; try again in ${wait} s.`);
+    }
     if (request.principal?.session) await auth.logout(request.principal);
-    const session = await auth.login(body.username, body.password);
+    let session: StartedSession;
+    try {
+      session = await auth.login(body.username, body.password);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "invalid_credentials") options.loginLimiter.recordFailure(keys);
+      throw err;
+    }
+    options.loginLimiter.recordSuccess([`user:${body.username.toLowerCase()}`]);
     setSessionCookie(reply, session);
     return meView(session.user, session.csrfToken);
   });
