@@ -42,6 +42,10 @@ export interface RequestView {
   started_at: string | null;
   finished_at: string | null;
   deadline: string;
+  /** Seconds until a result is expected (queued or running); null without history to go by. */
+  eta_seconds: number | null;
+  /** Who submitted it (in request listings). */
+  username?: string;
 }
 
 export interface SubmitResponse {

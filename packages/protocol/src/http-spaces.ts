@@ -75,6 +75,8 @@ export interface WorkerPresenceView {
   capacity: number;
   in_flight: number;
   connected_at: string;
+  /** Last sign of life (an event or a heartbeat answer). */
+  last_seen_at: string | null;
 }
 
 export interface SpaceDetail extends SpaceSummary {

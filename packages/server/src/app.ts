@@ -6,6 +6,14 @@ import { pino, type Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
 import type { Kysely } from "kysely";
 import type { ServerToWorkerEvents, WorkerToServerEvents } from "@wsspaces/protocol";
+import { LIVE_NAMESPACE } from "@wsspaces/protocol";
+import { registerAdminRoutes } from "./admin/admin-routes.js";
+import { AdminService } from "./admin/admin-service.js";
+import { EtaEstimator } from "./live/eta-estimator.js";
+import { attachLiveGateway, type LiveNamespace, type LiveStats } from "./live/live-gateway.js";
+import { RequestFeeds } from "./live/request-feeds.js";
+import { RunHistory } from "./live/run-history.js";
+import { registerSseRoutes } from "./live/sse-routes.js";
 import { ApiKeyStore } from "./auth/api-key-store.js";
 import { installAuthHook } from "./auth/auth-hook.js";
 import { registerAuthRoutes } from "./auth/auth-routes.js";
@@ -35,6 +43,7 @@ import { attachWorkerGateway, type GatewayStats, type WorkerNamespace } from "./
 import { WorkerRegistry } from "./workers/worker-registry.js";
 import { WorkerService } from "./workers/worker-service.js";
 import { WorkerSessionStore } from "./workers/worker-session-store.js";
+import { registerWebRoutes } from "./web/web-routes.js";
 
 export interface BuildOptions {
   logger?: Logger;
@@ -56,10 +65,22 @@ export interface WsSpacesApp {
   registry: WorkerRegistry;
   events: RequestEvents;
   gatewayStats: GatewayStats;
+  feeds: RequestFeeds;
+  liveStats: LiveStats;
   /** Listens on config.host:config.port (0 = any free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
+
+/** Streamed text kept per request for its final result (characters). */
+const MAX_STREAMED_TEXT_CHARS = 4 * 1024 * 1024;
+/** Queue changes within this window give readers one position update. */
+const POSITION_DEBOUNCE_MS = 100;
+/** An SSE reader this far behind is cut off and resumes from its last event id. */
+const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/** On close, open connections get this long to finish before they are cut. */
+const CLOSE_GRACE_MS = 500;
 
 /** Builds the whole server without listening: storage, domain services, HTTP and sockets. */
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<WsSpacesApp> {
@@ -77,13 +98,26 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const spaceStore = new SpaceStore(db);
   const tokenStore = new WorkerTokenStore(db);
   const sessionStore = new WorkerSessionStore(db);
+  const userStore = new UserStore(db);
   const auth = new AuthService({
-    users: new UserStore(db),
+    users: userStore,
     sessions: new SessionStore(db),
     apiKeys: new ApiKeyStore(db),
     clock,
     sessionTtlMs: config.sessionTtlMs,
     registration: config.registration,
+  });
+  const history = new RunHistory((spaceId, limit) => requestStore.recentRunTimes(spaceId, limit));
+  const eta = new EtaEstimator(history, registry, clock);
+  const feeds = new RequestFeeds({
+    events,
+    store: requestStore,
+    eta,
+    history,
+    log,
+    limits: { maxEvents: config.liveBufferEvents, maxTextChars: MAX_STREAMED_TEXT_CHARS },
+    retainMs: config.liveRetainMs,
+    positionDebounceMs: POSITION_DEBOUNCE_MS,
   });
   const dispatcher = new Dispatcher({ store: requestStore, spaces: spaceStore, registry, events, clock, log });
   const requests = new RequestService({
@@ -95,6 +129,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     log,
     maxAttempts: config.maxAttempts,
     userQueueLimit: config.userQueueLimit,
+    eta,
+    streamedText: (id) => feeds.streamedText(id),
     // The timer is created just below; it exists before any request can be submitted.
     onDeadline: (at) => deadlines.notify(at),
   });
@@ -148,6 +184,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerSpaceRoutes(http, spaces);
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);
+  const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES });
+  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, registry }));
+  await registerWebRoutes(http, config.webDir);
 
   // ---- sockets -----------------------------------------------------------------------------
   const io = new SocketServer<WorkerToServerEvents, ServerToWorkerEvents>(http.server, {
@@ -165,6 +204,16 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     clock,
     log,
     eventsPerSecond: config.workerEventsPerSecond,
+  });
+
+  const live = attachLiveGateway(io.of(LIVE_NAMESPACE) as unknown as LiveNamespace, {
+    auth,
+    spaces,
+    requests,
+    feeds,
+    events,
+    log,
+    statusIntervalMs: config.spaceStatusIntervalMs,
   });
 
   // ---- recovery: whatever the previous run left in flight goes back to the queue -------------
@@ -188,6 +237,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     registry,
     events,
     gatewayStats,
+    feeds,
+    liveStats: live.stats,
     async listen() {
       await http.listen({ host: config.host, port: config.port });
       const address = http.server.address();
@@ -198,10 +249,18 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     close() {
       closing ??= (async () => {
         await deadlines.stop();
+        live.close();
+        feeds.close();
+        sse.closeAll();
         workers.close();
         io.disconnectSockets(true);
+        io.of(LIVE_NAMESPACE).disconnectSockets(true);
         await workers.idle();
+        // Connections still open after a short grace (a peer slow to finish its WebSocket
+        // close handshake, a keep-alive socket mid-request) are cut rather than waited for.
+        const cut = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
         await io.close().catch(() => undefined);
+        clearTimeout(cut);
         await http.close();
         await dispatcher.stop();
         await db.destroy();

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { DEFAULT_WEB_DIR } from "./web/web-routes.js";
 
 export interface ServerConfig {
   host: string;
@@ -31,6 +32,16 @@ export interface ServerConfig {
   /** Set when behind a TLS-terminating proxy: cookies become Secure, X-Forwarded-* is trusted. */
   trustProxy: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Events kept per request for late and resuming readers (SSE, `/live`). */
+  liveBufferEvents: number;
+  /** A finished request's events stay this long once nobody reads them. */
+  liveRetainMs: number;
+  /** SSE comment heartbeat interval. */
+  sseHeartbeatMs: number;
+  /** A space's live status goes out at most once per this interval. */
+  spaceStatusIntervalMs: number;
+  /** The built web app (`npm run build`); the site answers with a hint when it is missing. */
+  webDir: string;
   /** Identifies this process in worker_sessions (multi-node comes later). */
   nodeId: string;
 }
@@ -57,6 +68,11 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     bodyLimitBytes: numberFromEnv(env.WSSPACES_BODY_LIMIT_BYTES, 1024 * 1024),
     trustProxy: env.WSSPACES_TRUST_PROXY === "1" || env.WSSPACES_TRUST_PROXY === "true",
     logLevel: (env.WSSPACES_LOG_LEVEL as ServerConfig["logLevel"] | undefined) ?? "info",
+    liveBufferEvents: numberFromEnv(env.WSSPACES_LIVE_BUFFER_EVENTS, 20_000),
+    liveRetainMs: numberFromEnv(env.WSSPACES_LIVE_RETAIN_SECONDS, 120) * 1000,
+    sseHeartbeatMs: numberFromEnv(env.WSSPACES_SSE_HEARTBEAT_SECONDS, 15) * 1000,
+    spaceStatusIntervalMs: numberFromEnv(env.WSSPACES_SPACE_STATUS_INTERVAL_MS, 200),
+    webDir: resolve(env.WSSPACES_WEB_DIR ?? DEFAULT_WEB_DIR),
     nodeId: `node_${randomBytes(6).toString("hex")}`,
     ...overrides,
   };

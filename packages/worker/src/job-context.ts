@@ -1,5 +1,7 @@
-import type { InferenceRequest, ProgressMessage, StreamMessage } from "@wsspaces/protocol";
+import type { InferenceRequest, ProgressMessage } from "@wsspaces/protocol";
+import type { JobLiveUpdates } from "./live-updates.js";
 import type { JobAbortReason, JobContext } from "./types.js";
+
 
 /** The protocol's limit on a progress message; longer text would get the event refused. */
 const MAX_PROGRESS_MESSAGE = 1000;
@@ -13,21 +15,15 @@ export interface ActiveJob {
   abortReason: JobAbortReason | undefined;
   /** Set when the handler has returned or thrown. */
   finished: boolean;
-  /** Sequence number of the next stream chunk. */
-  nextSeq: number;
-}
-
-/** Where a job's live updates go; the worker sends them only while registered. */
-export interface LiveUpdateSink {
-  progress(message: ProgressMessage): void;
-  stream(message: StreamMessage): void;
+  /** Paces the job's progress and stream messages. */
+  readonly updates: JobLiveUpdates;
 }
 
 function isLive(job: ActiveJob): boolean {
   return !job.finished && job.abortReason === undefined;
 }
 
-export function createJobContext(job: ActiveJob, sink: LiveUpdateSink): JobContext {
+export function createJobContext(job: ActiveJob): JobContext {
   const { request_id, attempt, deadline } = job.request;
   return {
     request_id,
@@ -44,13 +40,12 @@ export function createJobContext(job: ActiveJob, sink: LiveUpdateSink): JobConte
       }
       if (message !== undefined) update.message = message.slice(0, MAX_PROGRESS_MESSAGE);
       if (update.progress === undefined && update.message === undefined) return;
-      sink.progress(update);
+      job.updates.progress(update);
     },
 
     stream(chunk: unknown): void {
       if (!isLive(job) || chunk === undefined) return;
-      // Numbered even when it cannot be sent, so a gap tells the server a chunk was lost.
-      sink.stream({ request_id, chunk, seq: job.nextSeq++ });
+      job.updates.stream(chunk);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { InferenceRequest, InferenceResultMessage } from "@wsspaces/protocol";
 import { JobAbortedError, toError } from "./errors.js";
-import { createJobContext, type ActiveJob, type LiveUpdateSink } from "./job-context.js";
+import { createJobContext, type ActiveJob } from "./job-context.js";
+import { JobLiveUpdates, type LiveUpdateSink } from "./live-updates.js";
 import type { Handler, JobAbortReason, WorkerEvents } from "./types.js";
 
 /** The protocol's limit on an error message. */
@@ -59,20 +60,24 @@ export class JobRunner {
       startedAt: performance.now(),
       abortReason: undefined,
       finished: false,
-      nextSeq: 0,
+      updates: new JobLiveUpdates(request.request_id, this.transport),
     };
     this.jobs.set(request.request_id, job);
     this.transport.accept(request.request_id);
 
     let outcome: { ok: true; result: unknown } | { ok: false; error: Error };
     try {
-      outcome = { ok: true, result: await handler(request, createJobContext(job, this.transport)) };
+      outcome = { ok: true, result: await handler(request, createJobContext(job)) };
     } catch (thrown) {
       outcome = { ok: false, error: toError(thrown) };
     }
 
     job.finished = true;
     this.jobs.delete(request.request_id);
+    // What the handler streamed goes out before its result, which the server would otherwise
+    // see first and then refuse the late chunks.
+    if (job.abortReason === undefined) job.updates.flush();
+    else job.updates.discard();
     const ms = Math.round(performance.now() - job.startedAt);
 
     if (job.abortReason === undefined) {
@@ -87,6 +92,7 @@ export class JobRunner {
     const job = this.jobs.get(requestId);
     if (!job || job.abortReason !== undefined) return false;
     job.abortReason = reason;
+    job.updates.discard();
     this.counts.cancelled += 1;
     job.controller.abort(new JobAbortedError(reason));
     this.listener.cancelled(job.request, reason);

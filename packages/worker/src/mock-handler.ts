@@ -40,12 +40,23 @@ function describeInput(request: InferenceRequest): string {
   return inputs.length > 0 ? `(inputs: ${[...new Set(inputs)].join(", ")})` : "(empty request)";
 }
 
-/** Waits `totalMs` in equal steps, reporting each; rejects with an AbortError when cancelled. */
-async function simulateWork(totalMs: number, ctx: JobContext): Promise<void> {
+/** "a b c" → ["a ", "b ", "c"]: word-sized tokens that concatenate back to the text. */
+export function tokenize(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+/**
+ * Waits `totalMs` in equal steps, reporting each and streaming the answer's tokens as it goes,
+ * like a language model generating; rejects with an AbortError when cancelled.
+ */
+async function simulateWork(totalMs: number, tokens: readonly string[], ctx: JobContext): Promise<void> {
   const stepMs = totalMs / PROGRESS_STEPS;
+  let sent = 0;
   for (let step = 1; step <= PROGRESS_STEPS; step += 1) {
     // timers/promises clears its timer and rejects with an AbortError as soon as the signal fires.
-    await sleep(stepMs, undefined, { signal: ctx.signal });
+    if (stepMs > 0) await sleep(stepMs, undefined, { signal: ctx.signal });
+    const upTo = Math.round((tokens.length * step) / PROGRESS_STEPS);
+    for (; sent < upTo; sent += 1) ctx.stream(tokens[sent]);
     ctx.progress(step / PROGRESS_STEPS, `step ${step}/${PROGRESS_STEPS}`);
   }
 }
@@ -70,13 +81,15 @@ export function createMockHandler(options: MockHandlerOptions = {}): Handler<Moc
     ctx.signal.throwIfAborted();
     const started = performance.now();
     const durationMs = Math.round(minMs + random() * (maxMs - minMs));
-    if (durationMs > 0) await simulateWork(durationMs, ctx);
+    const input = describeInput(request);
+    const text = `Mock response to: ${input}`;
+    if (durationMs > 0) await simulateWork(durationMs, tokenize(text), ctx);
+    else for (const token of tokenize(text)) ctx.stream(token);
 
     if (random() < failRate) throw new Error("simulated failure");
 
-    const input = describeInput(request);
     return {
-      text_output: `Mock response to: ${input}`,
+      text_output: text,
       confidence: round(0.8 + random() * 0.19, 2),
       model_used: model,
       processing_time_seconds: round((performance.now() - started) / 1000, 3),

@@ -3,6 +3,7 @@ import { AppError } from "../http/app-error.js";
 import { safeEqual } from "../util/secrets.js";
 import type { AuthService } from "./auth-service.js";
 import type { Principal } from "./principal.js";
+import { isSameOrigin } from "./same-origin.js";
 
 export const SESSION_COOKIE = "wsspaces_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -52,15 +53,6 @@ function checkCsrf(request: FastifyRequest, principal: Principal | null): void {
   if (typeof sent !== "string" || !expected || !safeEqual(sent, expected)) throw new AppError("csrf_failed");
 }
 
-/** A cross-site page cannot forge a same-origin Origin header, whatever cookies it rides on. */
 function checkOrigin(request: FastifyRequest): void {
-  const origin = request.headers.origin;
-  if (origin === undefined) return;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    throw new AppError("csrf_failed", "Cross-origin request refused.");
-  }
-  if (originHost !== request.host) throw new AppError("csrf_failed", "Cross-origin request refused.");
+  if (!isSameOrigin(request.headers.origin, request.host)) throw new AppError("csrf_failed", "Cross-origin request refused.");
 }

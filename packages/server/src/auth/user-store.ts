@@ -18,6 +18,24 @@ export class UserStore {
     return this.db.selectFrom("users").selectAll().where("username_key", "=", username.toLowerCase()).executeTakeFirst();
   }
 
+  list(limit: number): Promise<UserRow[]> {
+    return this.db.selectFrom("users").selectAll().orderBy("created_at").limit(limit).execute();
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("role", "=", "admin")
+      .where("disabled", "=", 0)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.db.updateTable("users").set({ disabled: disabled ? 1 : 0 }).where("id", "=", id).execute();
+  }
+
   async setRole(id: string, role: UserRow["role"]): Promise<void> {
     await this.db.updateTable("users").set({ role }).where("id", "=", id).execute();
   }

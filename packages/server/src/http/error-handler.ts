@@ -25,11 +25,6 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (known.code === "unavailable") void reply.header("retry-after", "5");
     return reply.status(known.status).send(body);
   });
-
-  app.setNotFoundHandler((request, reply) => {
-    const body: ErrorBody = { error: { code: "not_found", message: `No route for ${request.method} ${request.url.split("?")[0]}` } };
-    return reply.status(404).send(body);
-  });
 }
 
 const tooLarge = () => new AppError("payload_too_large");

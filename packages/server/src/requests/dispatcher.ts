@@ -96,7 +96,7 @@ export class Dispatcher {
       await this.unclaim(row, worker.id);
       throw err;
     }
-    this.deps.events.publish({ type: "state", requestId: row.id, spaceId, state: "dispatched" });
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId, state: "dispatched", row });
     worker.channel.sendRequest(message);
     this.deps.log.debug({ requestId: row.id, workerId: worker.id, attempt: row.attempt }, "dispatched");
     return true;

@@ -1,10 +1,13 @@
 import { EventEmitter } from "node:events";
 import type { RequestState } from "@wsspaces/protocol";
 import { isTerminalState } from "@wsspaces/protocol";
+import type { RequestRow } from "./request-store.js";
 
 export type RequestEvent =
-  | { type: "state"; requestId: string; spaceId: string; state: RequestState }
+  /** `row` is the request as written by the transition. */
+  | { type: "state"; requestId: string; spaceId: string; state: RequestState; row: RequestRow }
   | { type: "progress"; requestId: string; spaceId: string; progress: number | null; message: string | null }
+  /** `seq` is the worker's own numbering (if it sends one), used to drop repeats. */
   | { type: "stream"; requestId: string; spaceId: string; chunk: unknown; seq: number | null };
 
 interface BusEvents {

@@ -18,6 +18,7 @@ import type { WorkerRegistry } from "../workers/worker-registry.js";
 import { newId } from "../util/ids.js";
 import type { Clock } from "../util/time.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { EtaEstimator } from "../live/eta-estimator.js";
 import type { RequestEvents } from "./request-events.js";
 import { NON_TERMINAL_STATES, type RequestRow, type RequestStore } from "./request-store.js";
 import { requestView } from "./request-view.js";
@@ -32,6 +33,9 @@ export interface RequestServiceDeps {
   log: Logger;
   maxAttempts: number;
   userQueueLimit: number;
+  eta: EtaEstimator;
+  /** Text the request's current attempt streamed (kept in memory by the live feeds). */
+  streamedText: (requestId: string) => string | null;
   /** Called with every new deadline so the timer can wake up early enough. */
   onDeadline: (deadlineAt: number) => void;
 }
@@ -84,7 +88,7 @@ export class RequestService {
       finished_at: null,
       deadline_at: now + space.timeout_seconds * 1000,
     });
-    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: space.id, state: "queued" });
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: space.id, state: "queued", row });
     this.deps.onDeadline(row.deadline_at);
     void this.deps.dispatcher.pump(space.id);
     return { request_id: row.id, state: "queued", position: await store.positionOf(row).catch(() => null) };
@@ -98,7 +102,8 @@ export class RequestService {
   }
 
   async view(row: RequestRow): Promise<RequestView> {
-    return requestView(row, row.state === "queued" ? await this.deps.store.positionOf(row) : null);
+    const position = row.state === "queued" ? await this.deps.store.positionOf(row) : null;
+    return requestView(row, position, await this.deps.eta.etaSeconds(row, position));
   }
 
   /** Holds until the request is terminal or `seconds` pass, then returns its current view. */
@@ -114,14 +119,16 @@ export class RequestService {
     return this.view(row);
   }
 
-  async list(principal: Principal, query: ListRequestsQuery): Promise<RequestView[]> {
+  /** The caller's own requests; admins see everyone's, optionally those of `userId`. */
+  async list(principal: Principal, query: ListRequestsQuery & { userId?: string }): Promise<RequestView[]> {
+    const userId = isAdmin(principal) ? query.userId : principal.userId;
     const rows = await this.deps.store.list({
-      ...(isAdmin(principal) ? {} : { userId: principal.userId }),
+      ...(userId !== undefined ? { userId } : {}),
       ...(query.space !== undefined ? { spaceId: query.space } : {}),
       ...(query.state !== undefined ? { state: query.state } : {}),
       limit: query.limit,
     });
-    return Promise.all(rows.map((row) => this.view(row)));
+    return Promise.all(rows.map(async (row) => ({ ...(await this.view(row)), username: row.username })));
   }
 
   async cancel(principal: Principal, id: string): Promise<RequestView> {
@@ -145,7 +152,7 @@ export class RequestService {
     const now = this.deps.clock.now();
     const row = await this.deps.store.transition(msg.request_id, ["dispatched"], { state: "running", started_at: now, updated_at: now }, { workerSessionId: workerId });
     if (row) {
-      this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "running" });
+      this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "running", row });
       return ok;
     }
     return this.holdsRunning(workerId, msg.request_id);
@@ -160,7 +167,7 @@ export class RequestService {
     };
     // The first progress report also means "running" for workers that never send `accept`.
     const started = await this.deps.store.transition(msg.request_id, ["dispatched"], { ...changes, state: "running", started_at: now }, { workerSessionId: workerId });
-    if (started) this.deps.events.publish({ type: "state", requestId: started.id, spaceId: started.space_id, state: "running" });
+    if (started) this.deps.events.publish({ type: "state", requestId: started.id, spaceId: started.space_id, state: "running", row: started });
     const row = started ?? (await this.deps.store.transition(msg.request_id, ["running"], changes, { workerSessionId: workerId }));
     if (!row) return this.holdsRunning(workerId, msg.request_id);
     this.deps.events.publish({ type: "progress", requestId: row.id, spaceId: row.space_id, progress: row.progress, message: row.progress_message });
@@ -185,10 +192,11 @@ export class RequestService {
     }
     // Guarded on the holder: if the request was handed elsewhere since the read, this loses.
     const guard = { workerSessionId: workerId };
+    const result = msg.result ?? this.streamedResult(row.id);
     const finished =
       msg.status === "completed"
-        ? await this.finish(row, "completed", null, msg.result ?? null, guard)
-        : await this.finish(row, "failed", workerError(msg), msg.result ?? null, guard);
+        ? await this.finish(row, "completed", null, result, guard)
+        : await this.finish(row, "failed", workerError(msg), result, guard);
     return finished ? ok : this.duplicate(workerId, row.id);
   }
 
@@ -261,7 +269,7 @@ export class RequestService {
     );
     if (!queued) return false;
     this.release(workerId, row.id);
-    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "queued" });
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state: "queued", row: queued });
     void this.deps.dispatcher.pump(row.space_id);
     return true;
   }
@@ -300,8 +308,14 @@ export class RequestService {
       if (state === "cancelled" || state === "timed_out") this.deps.registry.get(holder)?.channel.sendCancel(row.id, state);
       this.release(holder, row.id);
     }
-    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state });
+    this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state, row: finished });
     return finished;
+  }
+
+  /** A worker that streamed its answer may send no result: the streamed text is the result. */
+  private streamedResult(requestId: string): { text_output: string } | null {
+    const text = this.deps.streamedText(requestId);
+    return text === null ? null : { text_output: text };
   }
 
   private release(workerId: string, requestId: string): void {

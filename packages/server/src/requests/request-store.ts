@@ -161,12 +161,29 @@ export class RequestStore {
       .execute();
   }
 
-  list(filter: { userId?: string; spaceId?: string; state?: RequestState; limit: number }): Promise<RequestRow[]> {
-    let query = this.db.selectFrom("requests").selectAll();
-    if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
-    if (filter.spaceId !== undefined) query = query.where("space_id", "=", filter.spaceId);
-    if (filter.state !== undefined) query = query.where("state", "=", filter.state);
-    return query.orderBy("seq", "desc").limit(filter.limit).execute();
+  /** Newest first, each with its submitter's username. */
+  list(filter: { userId?: string; spaceId?: string; state?: RequestState; limit: number }): Promise<(RequestRow & { username: string })[]> {
+    let query = this.db.selectFrom("requests").innerJoin("users", "users.id", "requests.user_id").selectAll("requests").select("users.username");
+    if (filter.userId !== undefined) query = query.where("requests.user_id", "=", filter.userId);
+    if (filter.spaceId !== undefined) query = query.where("requests.space_id", "=", filter.spaceId);
+    if (filter.state !== undefined) query = query.where("requests.state", "=", filter.state);
+    return query.orderBy("requests.seq", "desc").limit(filter.limit).execute();
+  }
+
+  /** Run times (start to finish, ms) of the space's latest completed requests, oldest first. */
+  async recentRunTimes(spaceId: string, limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom("requests")
+      .select(["started_at", "dispatched_at", "finished_at"])
+      .where("space_id", "=", spaceId)
+      .where("state", "=", "completed")
+      .orderBy("seq", "desc")
+      .limit(limit)
+      .execute();
+    return rows
+      .map((r) => Number(r.finished_at) - Number(r.started_at ?? r.dispatched_at))
+      .filter((ms) => Number.isFinite(ms) && ms >= 0)
+      .reverse();
   }
 
   async usernameOf(userId: string): Promise<string> {

@@ -3,7 +3,7 @@ import { iso } from "../util/time.js";
 import { parseStoredJson } from "../util/json.js";
 import type { RequestRow } from "./request-store.js";
 
-export function requestView(row: RequestRow, position: number | null): RequestView {
+export function requestView(row: RequestRow, position: number | null, etaSeconds: number | null): RequestView {
   return {
     id: row.id,
     space_id: row.space_id,
@@ -18,6 +18,7 @@ export function requestView(row: RequestRow, position: number | null): RequestVi
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     deadline: iso(row.deadline_at),
+    eta_seconds: etaSeconds,
   };
 }
 

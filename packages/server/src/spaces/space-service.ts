@@ -64,9 +64,14 @@ export class SpaceService {
   }
 
   async get(id: string): Promise<SpaceRow> {
-    const row = await this.deps.spaces.byId(id);
+    const row = await this.find(id);
     if (!row) throw new AppError("not_found", "No such space.");
     return row;
+  }
+
+  /** The space, or undefined if there is none (or it was deleted). */
+  find(id: string): Promise<SpaceRow | undefined> {
+    return this.deps.spaces.byId(id);
   }
 
   async update(id: string, patch: PatchSpaceBody): Promise<SpaceRow> {

@@ -66,6 +66,10 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
 
   nsp.on("connection", (socket) => {
     const limiter = new EventRateLimiter(deps.eventsPerSecond);
+    // Heartbeats (pongs) count as signs of life too, so an idle worker does not look stale.
+    socket.conn.on("packet", () => {
+      if (socket.data.workerId !== null) deps.workers.touch(socket.data.workerId);
+    });
     socket.use((_packet, next) => {
       if (limiter.take()) return next();
       stats.floodDisconnects++;
@@ -165,6 +169,7 @@ function channelFor(socket: WorkerSocket): WorkerChannel {
     sendRequest: (request) => socket.emit("inference_request", request),
     sendCancel: (requestId, reason) => socket.emit("cancel_request", { request_id: requestId, reason }),
     close: () => socket.disconnect(true),
+    address: socket.handshake.address || null,
   };
 }
 

@@ -8,6 +8,7 @@ import type { WorkerChannel } from "./worker-registry.js";
  */
 export class WorkerMailbox implements WorkerChannel {
   readonly cancels: { requestId: string; reason: CancelReason }[] = [];
+  readonly address = null;
 
   sendRequest(_request: InferenceRequest): void {
     // Dropped on purpose: see the class comment.

@@ -6,6 +6,8 @@ export interface WorkerChannel {
   sendRequest(request: InferenceRequest): void;
   sendCancel(requestId: string, reason: CancelReason): void;
   close(reason: string): void;
+  /** The peer's address as this server sees it (behind a proxy: what trust settings allow). */
+  readonly address: string | null;
 }
 
 export interface LiveWorker {
@@ -17,6 +19,8 @@ export interface LiveWorker {
   name: string | null;
   version: string | null;
   connectedAt: number;
+  /** Last time anything (an event or a heartbeat) arrived from the worker. */
+  lastSeenAt: number;
   /** Requests this worker holds right now, with their space. */
   inFlight: Map<string, string>;
   /** Slots a dispatch round has picked but not yet filled (the claim is being written). */
@@ -130,6 +134,7 @@ export class WorkerRegistry {
       capacity: w.capacity,
       in_flight: w.inFlight.size,
       connected_at: iso(w.connectedAt),
+      last_seen_at: iso(w.lastSeenAt),
     }));
   }
 }

@@ -74,6 +74,7 @@ export class WorkerService {
       name: msg.name ?? null,
       version: msg.version ?? null,
       connectedAt: now,
+      lastSeenAt: now,
       inFlight: new Map<string, string>(),
       reserved: 0,
       passedOver: new Set<string>(),
@@ -123,6 +124,12 @@ export class WorkerService {
   }
 
   /** Resolves once every cleanup under way has finished (used when closing). */
+  /** Something arrived from the worker: it is alive as of now. */
+  touch(workerId: string): void {
+    const worker = this.deps.registry.get(workerId);
+    if (worker) worker.lastSeenAt = this.deps.clock.now();
+  }
+
   async idle(): Promise<void> {
     while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
   }
@@ -170,9 +177,10 @@ export class WorkerService {
         name: session.name,
         version: session.version,
         connectedAt: session.connected_at,
+        lastSeenAt: session.last_seen_at,
         inFlight: new Map(requestIds),
-        reserved: 0,
-      passedOver: new Set<string>(),
+          reserved: 0,
+        passedOver: new Set<string>(),
         lastDispatchAt: 0,
         draining: false,
         suspended: true,

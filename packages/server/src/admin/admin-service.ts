@@ -1,0 +1,92 @@
+import type { AdminRequestsQuery, AdminUserView, AdminWorkerView, PatchUserBody, RequestView } from "@wsspaces/protocol";
+import type { Principal } from "../auth/principal.js";
+import type { UserRow, UserStore } from "../auth/user-store.js";
+import { AppError } from "../http/app-error.js";
+import type { RequestService } from "../requests/request-service.js";
+import type { SpaceStore } from "../spaces/space-store.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
+import { iso } from "../util/time.js";
+
+export interface AdminServiceDeps {
+  users: UserStore;
+  spaces: SpaceStore;
+  requests: RequestService;
+  registry: WorkerRegistry;
+}
+
+const MAX_USERS_LISTED = 1000;
+
+/** What admins see across the site: every worker, every request, every user. */
+export class AdminService {
+  constructor(private readonly deps: AdminServiceDeps) {}
+
+  async workers(): Promise<AdminWorkerView[]> {
+    const names = new Map<string, string>();
+    const spaceName = async (id: string) => {
+      if (!names.has(id)) names.set(id, (await this.deps.spaces.byId(id))?.name ?? "(deleted)");
+      return names.get(id) ?? "";
+    };
+    const views: AdminWorkerView[] = [];
+    for (const w of this.deps.registry.all()) {
+      views.push({
+        connection_id: w.id,
+        name: w.name,
+        version: w.version,
+        capacity: w.capacity,
+        in_flight: w.inFlight.size,
+        connected_at: iso(w.connectedAt),
+        last_seen_at: iso(w.lastSeenAt),
+        spaces: await Promise.all([...w.spaceIds].map(async (id) => ({ id, name: await spaceName(id) }))),
+        address: w.channel.address,
+        suspended: w.suspended,
+        draining: w.draining,
+      });
+    }
+    return views.sort((a, b) => a.connected_at.localeCompare(b.connected_at));
+  }
+
+  async requests(admin: Principal, query: AdminRequestsQuery): Promise<RequestView[]> {
+    let userId: string | undefined;
+    if (query.user !== undefined) {
+      const user = await this.deps.users.byUsername(query.user);
+      if (!user) return [];
+      userId = user.id;
+    }
+    return this.deps.requests.list(admin, {
+      limit: query.limit,
+      ...(query.space !== undefined ? { space: query.space } : {}),
+      ...(query.state !== undefined ? { state: query.state } : {}),
+      ...(userId !== undefined ? { userId } : {}),
+    });
+  }
+
+  async users(): Promise<AdminUserView[]> {
+    return (await this.deps.users.list(MAX_USERS_LISTED)).map(userView);
+  }
+
+  /**
+   * Changes a user's role or disables them. Admins cannot demote or disable themselves, and the
+   * last active admin cannot be removed: the site would have no one left to run it.
+   */
+  async patchUser(actor: Principal, id: string, patch: PatchUserBody): Promise<AdminUserView> {
+    const user = await this.deps.users.byId(id);
+    if (!user) throw new AppError("not_found", "No such user.");
+    const demotes = patch.role === "user" && user.role === "admin";
+    const disables = patch.disabled === true && user.disabled === 0;
+    if (id === actor.userId && (demotes || disables)) {
+      throw new AppError("invalid_state", "You cannot demote or disable yourself; ask another admin.");
+    }
+    if ((demotes || (disables && user.role === "admin")) && (await this.deps.users.countAdmins()) <= 1) {
+      throw new AppError("invalid_state", "This is the last active admin.");
+    }
+    if (patch.role !== undefined) await this.deps.users.setRole(id, patch.role);
+    if (patch.disabled !== undefined) await this.deps.users.setDisabled(id, patch.disabled);
+    const updated = await this.deps.users.byId(id);
+    if (!updated) throw new AppError("not_found", "No such user.");
+    return userView(updated);
+  }
+}
+
+function userView(row: UserRow): AdminUserView {
+  return { id: row.id, username: row.username, role: row.role, created_at: iso(row.created_at) ?? "", disabled: row.disabled === 1 };
+}
