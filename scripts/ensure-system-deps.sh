@@ -2,7 +2,9 @@
 # Makes sure the machine has what the test suite talks to, beyond npm packages:
 #  - Debian's python3-socketio (+ python3-websocket) for the seed-compatibility test, run
 #    with /usr/bin/python3;
-#  - a PostgreSQL server on 127.0.0.1:5432 (trust auth, database `test`) for the storage suite.
+#  - a PostgreSQL server on 127.0.0.1:5432 (trust auth, database `test`) for the storage suite;
+#  - Debian's chromium for the browser tests (driven by playwright-core; never a downloaded
+#    browser).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
@@ -25,6 +27,16 @@ apt_install() {
 if ! /usr/bin/python3 -c 'import socketio, websocket' 2>/dev/null; then
   echo "installing Debian python3-socketio and python3-websocket"
   apt_install python3 python3-socketio python3-websocket
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Debian chromium"
+  apt_install chromium
+fi
+# The Chinese pages need a CJK font, or screenshots show empty boxes.
+if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  echo "installing Debian fonts-noto-cjk"
+  apt_install fonts-noto-cjk
 fi
 
 if [ "${WSSPACES_TEST_DIALECTS:-sqlite,postgres}" != sqlite ]; then
