@@ -14,6 +14,8 @@ import { attachLiveGateway, type LiveNamespace, type LiveStats } from "./live/li
 import { RequestFeeds } from "./live/request-feeds.js";
 import { RunHistory } from "./live/run-history.js";
 import { registerSseRoutes } from "./live/sse-routes.js";
+import { Metrics } from "./ops/metrics.js";
+import { registerMetricsRoutes } from "./ops/metrics-routes.js";
 import { ApiKeyStore } from "./auth/api-key-store.js";
 import { installAuthHook } from "./auth/auth-hook.js";
 import { registerAuthRoutes } from "./auth/auth-routes.js";
@@ -159,6 +161,15 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     onChange: (spaceId) => events.spaceChanged(spaceId),
   });
 
+  // The gateways are attached below, after HTTP; metrics read their counters only when scraped.
+  const metrics = new Metrics({
+    events,
+    store: requestStore,
+    registry,
+    workerGateway: () => gatewayStats,
+    liveGateway: () => live.stats,
+  });
+
   // ---- HTTP --------------------------------------------------------------------------------
   const http = Fastify({
     // Typed as Fastify's logger so that route modules take a plain FastifyInstance; the rule
@@ -173,9 +184,10 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   await http.register(fastifyFormbody);
   // Form fields only for now (the seed's submit form); file uploads come with the files module.
   await http.register(fastifyMultipart, { attachFieldsToBody: "keyValues", limits: { files: 0, fields: 20, fieldSize: 64 * 1024 } });
-  installErrorHandler(http);
+  installErrorHandler(http, (code) => metrics.httpError(code));
   installAuthHook(http, auth);
-  registerHealthRoutes(http, db);
+  registerHealthRoutes(http, db, caps);
+  registerMetricsRoutes(http, metrics, config.metricsToken);
   registerAuthRoutes(http, auth, {
     secureCookies: config.trustProxy,
     sessionTtlMs: config.sessionTtlMs,

@@ -40,6 +40,8 @@ export interface ServerConfig {
   sseHeartbeatMs: number;
   /** A space's live status goes out at most once per this interval. */
   spaceStatusIntervalMs: number;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** The built web app (`npm run build`); the site answers with a hint when it is missing. */
   webDir: string;
   /** Identifies this process in worker_sessions (multi-node comes later). */
@@ -72,6 +74,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     liveRetainMs: numberFromEnv(env.WSSPACES_LIVE_RETAIN_SECONDS, 120) * 1000,
     sseHeartbeatMs: numberFromEnv(env.WSSPACES_SSE_HEARTBEAT_SECONDS, 15) * 1000,
     spaceStatusIntervalMs: numberFromEnv(env.WSSPACES_SPACE_STATUS_INTERVAL_MS, 200),
+    metricsToken: env.WSSPACES_METRICS_TOKEN || undefined,
     webDir: resolve(env.WSSPACES_WEB_DIR ?? DEFAULT_WEB_DIR),
     nodeId: `node_${randomBytes(6).toString("hex")}`,
     ...overrides,

@@ -15,6 +15,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Routes that start a session (login, register) cannot have a CSRF token yet. */
     skipCsrf?: boolean;
+    /** Routes with their own credential (the metrics token): no user is resolved. */
+    ownAuth?: boolean;
   }
 }
 
@@ -27,6 +29,7 @@ const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function installAuthHook(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest("principal", null);
   app.addHook("preHandler", async (request) => {
+    if (request.routeOptions.config.ownAuth) return;
     request.principal = await resolvePrincipal(request, auth);
     if (!UNSAFE_METHODS.has(request.method)) return;
     const cookieAuthenticated = request.principal?.via === "session";

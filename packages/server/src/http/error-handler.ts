@@ -8,9 +8,10 @@ import { AppError } from "./app-error.js";
  * The one place that decides what a client sees of an error: known errors keep their code and
  * message; anything else is logged with the correlation id and answered as `internal`.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, onError: (code: string) => void = () => {}): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
     const known = toAppError(err);
+    onError(known.code);
     if (known.status >= 500) {
       // Unavailability is logged as a warning: it is the environment's, and retried by clients.
       if (known.code === "unavailable") request.log.warn({ err }, "request failed: database unavailable");

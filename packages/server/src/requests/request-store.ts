@@ -170,6 +170,17 @@ export class RequestStore {
     return query.orderBy("requests.seq", "desc").limit(filter.limit).execute();
   }
 
+  /** Unfinished requests per space and state, with the oldest one's creation time. */
+  async activeCounts(): Promise<{ space_id: string; state: RequestState; count: number; oldest_created_at: number }[]> {
+    const rows = await this.db
+      .selectFrom("requests")
+      .select((eb) => ["space_id", "state", eb.fn.countAll<number>().as("count"), eb.fn.min("created_at").as("oldest")])
+      .where("state", "in", NON_TERMINAL_STATES)
+      .groupBy(["space_id", "state"])
+      .execute();
+    return rows.map((r) => ({ space_id: r.space_id, state: r.state, count: Number(r.count), oldest_created_at: Number(r.oldest) }));
+  }
+
   /** Run times (start to finish, ms) of the space's latest completed requests, oldest first. */
   async recentRunTimes(spaceId: string, limit: number): Promise<number[]> {
     const rows = await this.db
