@@ -16,6 +16,7 @@ import { RunHistory } from "./live/run-history.js";
 import { registerSseRoutes } from "./live/sse-routes.js";
 import { Metrics } from "./ops/metrics.js";
 import { registerMetricsRoutes } from "./ops/metrics-routes.js";
+import { RetentionSweeper } from "./ops/retention.js";
 import { ApiKeyStore } from "./auth/api-key-store.js";
 import { installAuthHook } from "./auth/auth-hook.js";
 import { registerAuthRoutes } from "./auth/auth-routes.js";
@@ -69,6 +70,7 @@ export interface WsSpacesApp {
   gatewayStats: GatewayStats;
   feeds: RequestFeeds;
   liveStats: LiveStats;
+  retention: RetentionSweeper;
   /** Listens on config.host:config.port (0 = any free port) and returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -234,6 +236,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const recovered = await requests.recover(resumable);
   if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
   await deadlines.start();
+  const retention = new RetentionSweeper({ db, clock, log, retentionDays: config.retentionDays });
+  retention.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -251,6 +255,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     gatewayStats,
     feeds,
     liveStats: live.stats,
+    retention,
     async listen() {
       await http.listen({ host: config.host, port: config.port });
       const address = http.server.address();
@@ -261,6 +266,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     close() {
       closing ??= (async () => {
         await deadlines.stop();
+        await retention.stop();
         live.close();
         feeds.close();
         sse.closeAll();

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { CONFIG_OPTIONS, ConfigError, displayValue, parseOptionValue } from "./config-options.js";
 import { DEFAULT_WEB_DIR } from "./web/web-routes.js";
 
 export interface ServerConfig {
@@ -40,6 +42,8 @@ export interface ServerConfig {
   sseHeartbeatMs: number;
   /** A space's live status goes out at most once per this interval. */
   spaceStatusIntervalMs: number;
+  /** Finished requests older than this many days are purged hourly; 0 keeps them. */
+  retentionDays: number;
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** The built web app (`npm run build`); the site answers with a hint when it is missing. */
@@ -48,46 +52,66 @@ export interface ServerConfig {
   nodeId: string;
 }
 
-export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  const env = process.env;
-  const dataDir = resolve(overrides.dataDir ?? env.WSSPACES_DATA ?? "./data");
+/**
+ * The effective settings: each option from, in order of precedence, a flag, a `WSSPACES_*`
+ * environment variable, the config file, or its default (CONFIG_OPTIONS). `overrides` (tests,
+ * embedding) win over all of them.
+ */
+export function resolveConfig(
+  sources: { flags?: Record<string, unknown>; env?: NodeJS.ProcessEnv; file?: Record<string, unknown> } = {},
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  const known = new Set(CONFIG_OPTIONS.map((o) => o.name));
+  const unknown = Object.keys(sources.file ?? {}).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new ConfigError(`config file: unknown setting(s) ${unknown.join(", ")}`);
+  const values: Record<string, unknown> = {};
+  for (const option of CONFIG_OPTIONS) {
+    let value = option.default === undefined ? undefined : parseOptionValue(option, option.default, "default");
+    const fromFile = sources.file?.[option.name];
+    if (fromFile !== undefined && fromFile !== null) value = parseOptionValue(option, fromFile, "config file:");
+    const fromEnv = sources.env?.[option.env];
+    if (fromEnv !== undefined && fromEnv !== "") value = parseOptionValue(option, fromEnv, `${option.env}:`);
+    const fromFlag = sources.flags?.[option.name];
+    if (fromFlag !== undefined) value = parseOptionValue(option, fromFlag, "--");
+    values[option.key] = value;
+  }
+  const config = values as unknown as ServerConfig;
   return {
-    host: env.WSSPACES_HOST ?? "127.0.0.1",
-    port: numberFromEnv(env.WSSPACES_PORT, 5001),
-    dataDir,
-    databaseUrl: env.WSSPACES_DATABASE_URL || undefined,
-    registration: env.WSSPACES_REGISTRATION === "closed" ? "closed" : "open",
-    maxAttempts: numberFromEnv(env.WSSPACES_MAX_ATTEMPTS, 3),
-    userQueueLimit: numberFromEnv(env.WSSPACES_USER_QUEUE_LIMIT, 20),
-    sessionTtlMs: numberFromEnv(env.WSSPACES_SESSION_TTL_HOURS, 24 * 14) * 3_600_000,
-    loginMaxFailures: numberFromEnv(env.WSSPACES_LOGIN_MAX_FAILURES, 10),
-    loginWindowMs: numberFromEnv(env.WSSPACES_LOGIN_WINDOW_SECONDS, 15 * 60) * 1000,
-    workerEventsPerSecond: numberFromEnv(env.WSSPACES_WORKER_EVENTS_PER_SECOND, 200),
-    resumeGraceMs: numberFromEnv(env.WSSPACES_RESUME_GRACE_MS, 30_000),
-    pingIntervalMs: numberFromEnv(env.WSSPACES_PING_INTERVAL_MS, 25_000),
-    pingTimeoutMs: numberFromEnv(env.WSSPACES_PING_TIMEOUT_MS, 20_000),
-    maxSocketMessageBytes: numberFromEnv(env.WSSPACES_MAX_SOCKET_MESSAGE_BYTES, 8 * 1024 * 1024),
-    bodyLimitBytes: numberFromEnv(env.WSSPACES_BODY_LIMIT_BYTES, 1024 * 1024),
-    trustProxy: env.WSSPACES_TRUST_PROXY === "1" || env.WSSPACES_TRUST_PROXY === "true",
-    logLevel: (env.WSSPACES_LOG_LEVEL as ServerConfig["logLevel"] | undefined) ?? "info",
-    liveBufferEvents: numberFromEnv(env.WSSPACES_LIVE_BUFFER_EVENTS, 20_000),
-    liveRetainMs: numberFromEnv(env.WSSPACES_LIVE_RETAIN_SECONDS, 120) * 1000,
-    sseHeartbeatMs: numberFromEnv(env.WSSPACES_SSE_HEARTBEAT_SECONDS, 15) * 1000,
-    spaceStatusIntervalMs: numberFromEnv(env.WSSPACES_SPACE_STATUS_INTERVAL_MS, 200),
-    metricsToken: env.WSSPACES_METRICS_TOKEN || undefined,
-    webDir: resolve(env.WSSPACES_WEB_DIR ?? DEFAULT_WEB_DIR),
-    nodeId: `node_${randomBytes(6).toString("hex")}`,
-    ...overrides,
+    ...config,
+    dataDir: resolve(overrides.dataDir ?? config.dataDir),
+    webDir: resolve(overrides.webDir ?? config.webDir ?? DEFAULT_WEB_DIR),
+    nodeId: overrides.nodeId ?? config.nodeId ?? `node_${randomBytes(6).toString("hex")}`,
+    ...withoutPaths(overrides),
   };
+}
+
+/** Settings from the environment and defaults, with `overrides` on top (tests, embedding). */
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return resolveConfig({ env: process.env }, overrides);
+}
+
+/** Reads a JSON config file whose keys are the flag names (`"port": 8080`). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: expected a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** The settings as `--print-config` shows them: user units, secrets redacted. */
+export function printableConfig(config: ServerConfig): Record<string, string | number | boolean | null> {
+  return Object.fromEntries(CONFIG_OPTIONS.map((option) => [option.name, displayValue(option, config[option.key])]));
+}
+
+function withoutPaths(overrides: Partial<ServerConfig>): Partial<ServerConfig> {
+  const { dataDir: _dataDir, webDir: _webDir, nodeId: _nodeId, ...rest } = overrides;
+  return rest;
 }
 
 export function sqlitePath(config: ServerConfig): string {
   return join(config.dataDir, "wsspaces.db");
-}
-
-function numberFromEnv(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === "") return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`expected a number, got "${value}"`);
-  return parsed;
 }

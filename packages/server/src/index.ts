@@ -4,3 +4,4 @@ export { openDatabase, type OpenedDatabase, type DialectCapabilities } from "./d
 export { migrateOrThrow, migrateToLatest } from "./db/migrate.js";
 export { AppError } from "./http/app-error.js";
 export { systemClock, type Clock } from "./util/time.js";
+export { CONFIG_OPTIONS, renderConfigurationDoc, type ConfigOption } from "./config-options.js";

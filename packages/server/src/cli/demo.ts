@@ -14,7 +14,9 @@ const DEMO_ADMIN = "admin";
  */
 export async function demo(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, { ...serveFlags, "min-ms": { type: "string" }, "max-ms": { type: "string" } });
-  const config = configFromFlags({ ...flags, data: flags.data ?? "./data", "log-level": flags["log-level"] ?? "warn" });
+  const settings = flags as Record<string, string | boolean | undefined>;
+  // Quieter than `serve` by default: the demo prints what matters itself.
+  const config = configFromFlags({ ...settings, "log-level": settings["log-level"] ?? process.env.WSSPACES_LOG_LEVEL ?? "warn" });
   const app = await buildApp(config);
   const url = await app.listen();
 

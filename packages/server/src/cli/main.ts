@@ -3,15 +3,19 @@ import { runWorkerCli } from "@wsspaces/worker/cli";
 import { AppError } from "../http/app-error.js";
 import { adminCreate, apiKeyCreate, spaceCreate, spaceList, spaceToken } from "./admin-commands.js";
 import { UsageError } from "./args.js";
+import { backup, restore } from "./backup.js";
 import { demo } from "./demo.js";
 import { serve } from "./serve.js";
 
 const USAGE = `Usage: wsspaces <command> [flags]
 
 Commands:
-  serve   [--port 5001] [--host 127.0.0.1] [--data ./data] [--registration open|closed]
+  serve   [--port 5001] [--host 127.0.0.1] [--data ./data] [--config FILE] [--print-config]
+          (every setting: docs/configuration.md)
   demo    [--port 5001] [--data ./data]        server + demo space + built-in mock worker
   migrate [--data ./data]                      apply database migrations and exit
+  backup  --out FILE [--data ./data]           online copy of the SQLite database (server may run)
+  restore --from FILE [--data ./data]          put a backup in place (stop the server first)
   admin create --username U [--password P] [--json]
   space create --name N [--inputs prompt,audio,video,file] [--open-workers] [--queue-offline]
                [--timeout 120] [--max-queue 100] [--json]
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
     console.log("migrations are up to date");
     return 0;
   },
+  backup,
+  restore,
   admin: { create: adminCreate },
   space: { create: spaceCreate, list: spaceList, token: spaceToken },
   apikey: { create: apiKeyCreate },

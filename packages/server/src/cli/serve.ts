@@ -1,31 +1,35 @@
 import { buildApp, type WsSpacesApp } from "../app.js";
-import { defaultConfig, type ServerConfig } from "../config.js";
-import { intFlag, parseFlags, UsageError } from "./args.js";
+import { ConfigError, CONFIG_OPTIONS } from "../config-options.js";
+import { printableConfig, readConfigFile, resolveConfig, type ServerConfig } from "../config.js";
+import { parseFlags, UsageError } from "./args.js";
 
+/** One flag per setting (CONFIG_OPTIONS), plus the config file and --print-config. */
 export const serveFlags = {
-  port: { type: "string" },
-  host: { type: "string" },
-  data: { type: "string" },
-  registration: { type: "string" },
-  "log-level": { type: "string" },
-} as const;
+  ...Object.fromEntries(CONFIG_OPTIONS.map((o) => [o.name, { type: o.kind === "bool" ? ("boolean" as const) : ("string" as const) }])),
+  config: { type: "string" },
+  "print-config": { type: "boolean" },
+} as Record<string, { type: "string" | "boolean" }>;
 
-export function configFromFlags(flags: { port?: string; host?: string; data?: string; registration?: string; "log-level"?: string }): ServerConfig {
-  const overrides: Partial<ServerConfig> = {};
-  if (flags.port !== undefined) overrides.port = intFlag(flags.port, "port", 5001, 0, 65_535);
-  if (flags.host !== undefined) overrides.host = flags.host;
-  if (flags.data !== undefined) overrides.dataDir = flags.data;
-  if (flags.registration !== undefined) {
-    if (flags.registration !== "open" && flags.registration !== "closed") throw new UsageError("--registration must be open or closed");
-    overrides.registration = flags.registration;
+/** Flags over environment (`WSSPACES_*`) over the config file (`--config` or WSSPACES_CONFIG) over defaults. */
+export function configFromFlags(flags: Record<string, string | boolean | undefined>): ServerConfig {
+  const { config: configPath, "print-config": _print, ...settings } = flags;
+  const path = typeof configPath === "string" ? configPath : process.env.WSSPACES_CONFIG;
+  try {
+    return resolveConfig({ flags: settings, env: process.env, ...(path ? { file: readConfigFile(path) } : {}) });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
   }
-  if (flags["log-level"] !== undefined) overrides.logLevel = flags["log-level"] as ServerConfig["logLevel"];
-  return defaultConfig(overrides);
 }
 
 /** `wsspaces serve`: runs until SIGINT/SIGTERM, then closes cleanly. */
 export async function serve(argv: string[]): Promise<number> {
-  const config = configFromFlags(parseFlags(argv, serveFlags));
+  const flags = parseFlags(argv, serveFlags);
+  const config = configFromFlags(flags);
+  if (flags["print-config"]) {
+    console.log(JSON.stringify(printableConfig(config), null, 2));
+    return 0;
+  }
   const app = await buildApp(config);
   const url = await app.listen();
   app.log.info({ url, database: config.databaseUrl ? "postgres" : "sqlite", dataDir: config.dataDir }, "WebSocket Spaces is listening");
