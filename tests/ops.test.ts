@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Worker, createMockHandler } from "@wsspaces/worker";
 import { createTestDatabase, DIALECTS } from "./helpers/database.js";
+import { ApiClient } from "./helpers/http.js";
+import { runCli, spawnServer } from "./helpers/processes.js";
+import { RawWorker } from "./helpers/raw-worker.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { TcpProxy } from "./helpers/tcp-proxy.js";
 import { eventually } from "./helpers/wait.js";
@@ -99,5 +105,47 @@ describe("operations", () => {
 
     proxy.refuse(false);
     await eventually(async () => expect((await fetch(`${server.url}/readyz`)).status).toBe(200), { timeoutMs: 15_000 });
+  });
+});
+
+describe("logs", () => {
+  it("carry correlation ids and never a password, API key, worker token or session cookie", async () => {
+    const data = mkdtempSync(join(tmpdir(), "wsspaces-logs-"));
+    const { proc, url } = await spawnServer(data, { WSSPACES_LOG_LEVEL: "debug", WSSPACES_LOG_FORMAT: "json", WSSPACES_DATABASE_URL: "" });
+    const lines = proc.lines;
+    try {
+      const password = "correct-horse-battery-staple";
+      const browser = new ApiClient(url);
+      expect((await browser.register("logwatcher", password)).status).toBe(201);
+      expect((await browser.login("logwatcher", "wrong-password-here")).status).toBe(401);
+      const login = await browser.login("logwatcher", password);
+      const cookie = /wsspaces_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] ?? "";
+      const key = (await browser.post<{ key: string }>("/api/v1/me/api-keys", { name: "logs" })).body.key;
+      const admin = await runCli(["admin", "create", "--username", "boss", "--password", "boss-password-1", "--data", data], { WSSPACES_DATABASE_URL: "" });
+      expect(admin.code).toBe(0);
+      const space = JSON.parse((await runCli(["space", "create", "--name", "Logs", "--json", "--data", data], { WSSPACES_DATABASE_URL: "" })).stdout) as { id: string; worker_token: string };
+      const worker = await RawWorker.connect(url, { token: space.worker_token, tokenInQuery: true });
+      await worker.register({ space_name: "Logs" });
+      const res = await new ApiClient(url, key).post<{ request_id: string }>(`/api/v1/spaces/${space.id}/requests`, { prompt: "log me" });
+      const request = await worker.nextRequest();
+      await worker.complete(request.request_id, { ok: true });
+      await eventually(() => expect(lines.some((l) => l.includes('"request finished"') && l.includes(res.body.request_id))).toBe(true));
+      worker.close();
+
+      const text = lines.join("\n");
+      for (const secret of [password, "boss-password-1", key, space.worker_token, cookie]) {
+        expect(secret.length).toBeGreaterThan(8);
+        expect(text).not.toContain(secret);
+      }
+      // Every line about an HTTP request carries its correlation id; dispatch lines name both ends.
+      const parsed = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const httpLines = parsed.filter((l) => l.req !== undefined || l.res !== undefined);
+      expect(httpLines.length).toBeGreaterThan(5);
+      expect(httpLines.every((l) => typeof l.reqId === "string" && l.reqId.startsWith("req-"))).toBe(true);
+      expect(parsed.some((l) => l.msg === "dispatched" && l.requestId === res.body.request_id && typeof l.workerId === "string")).toBe(true);
+    } finally {
+      await proc.kill("SIGTERM");
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyMultipart from "@fastify/multipart";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
 import type { Kysely } from "kysely";
 import type { ServerToWorkerEvents, WorkerToServerEvents } from "@wsspaces/protocol";
@@ -16,6 +16,7 @@ import { RunHistory } from "./live/run-history.js";
 import { registerSseRoutes } from "./live/sse-routes.js";
 import { Metrics } from "./ops/metrics.js";
 import { registerMetricsRoutes } from "./ops/metrics-routes.js";
+import { createLogger } from "./ops/logger.js";
 import { RetentionSweeper } from "./ops/retention.js";
 import { ApiKeyStore } from "./auth/api-key-store.js";
 import { installAuthHook } from "./auth/auth-hook.js";
@@ -88,7 +89,7 @@ const CLOSE_GRACE_MS = 500;
 
 /** Builds the whole server without listening: storage, domain services, HTTP and sockets. */
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<WsSpacesApp> {
-  const log = options.logger ?? pino({ level: config.logLevel });
+  const log = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const opened = options.database ?? openDatabase(config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: sqlitePath(config) });
   const { db, caps } = opened;

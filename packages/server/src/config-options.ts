@@ -40,6 +40,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   },
   { key: "registration", name: "registration", env: "WSSPACES_REGISTRATION", kind: "enum", choices: ["open", "closed"], default: "open", help: "Whether anyone may create an account." },
   { key: "logLevel", name: "log-level", env: "WSSPACES_LOG_LEVEL", kind: "enum", choices: LOG_LEVELS, default: "info", help: "Least severe log level written." },
+  { key: "logFormat", name: "log-format", env: "WSSPACES_LOG_FORMAT", kind: "enum", choices: ["auto", "json", "pretty"], default: "auto", help: "auto: readable lines on a terminal, JSON otherwise." },
   { key: "trustProxy", name: "trust-proxy", env: "WSSPACES_TRUST_PROXY", kind: "bool", default: false, help: "Behind a TLS-terminating proxy: trust X-Forwarded-*, mark cookies Secure." },
   { key: "maxAttempts", name: "max-attempts", env: "WSSPACES_MAX_ATTEMPTS", kind: "int", min: 1, max: 100, default: 3, help: "Dispatches of a request whose workers keep vanishing before it fails as worker_lost." },
   { key: "userQueueLimit", name: "user-queue-limit", env: "WSSPACES_USER_QUEUE_LIMIT", kind: "int", min: 1, max: 1_000_000, default: 20, help: "Queued requests one user may have in one space." },

@@ -33,6 +33,7 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** Set when behind a TLS-terminating proxy: cookies become Secure, X-Forwarded-* is trusted. */
   trustProxy: boolean;
+  logFormat: "auto" | "json" | "pretty";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Events kept per request for late and resuming readers (SSE, `/live`). */
   liveBufferEvents: number;

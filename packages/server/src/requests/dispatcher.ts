@@ -98,7 +98,7 @@ export class Dispatcher {
     }
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId, state: "dispatched", row });
     worker.channel.sendRequest(message);
-    this.deps.log.debug({ requestId: row.id, workerId: worker.id, attempt: row.attempt }, "dispatched");
+    this.deps.log.info({ requestId: row.id, spaceId, workerId: worker.id, attempt: row.attempt }, "dispatched");
     return true;
   }
 

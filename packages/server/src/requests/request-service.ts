@@ -309,6 +309,7 @@ export class RequestService {
       this.release(holder, row.id);
     }
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state, row: finished });
+    this.deps.log.info({ requestId: row.id, spaceId: row.space_id, workerId: holder, state, attempts: finished.attempt }, "request finished");
     return finished;
   }
 
