@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AdminUserView, AdminWorkerView, RequestView } from "@wsspaces/protocol";
+import type { AdminOverview, AdminUserView, AdminWorkerView, RequestView } from "@wsspaces/protocol";
 import { RawWorker } from "./helpers/raw-worker.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -60,6 +60,35 @@ describe("admin routes", () => {
     expect(await list("?user=nobody-at-all")).toEqual([]);
     expect((await server.admin.get("/api/v1/admin/requests?state=sideways")).status).toBe(400);
     expect((await alice.get("/api/v1/admin/requests")).status).toBe(403);
+  });
+
+  it("summarises the last hour for the overview page: traffic per minute, outcomes, percentiles per space", async () => {
+    server = await startTestServer();
+    const { space, token } = await server.space();
+    const worker = await RawWorker.connect(server.url, { token });
+    cleanups.push(() => worker.close());
+    await worker.register({ space_name: space.name, capacity: 1 });
+    const user = await server.user();
+    for (let i = 0; i < 3; i++) {
+      const res = await user.post<{ request_id: string }>(`/api/v1/spaces/${space.id}/requests`, { prompt: `p${i}` });
+      const request = await worker.nextRequest();
+      expect(request.request_id).toBe(res.body.request_id);
+      if (i < 2) await worker.complete(request.request_id, { i });
+      else await worker.emit("inference_result", { request_id: request.request_id, status: "failed", error: "boom" });
+    }
+    const res = await server.admin.get<AdminOverview>("/api/v1/admin/overview?minutes=60");
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toEqual({ submitted: 3, completed: 2, failed: 1, timed_out: 0, cancelled: 0 });
+    expect(res.body.per_minute.length).toBeGreaterThanOrEqual(60);
+    expect(res.body.per_minute.reduce((n, m) => n + m.submitted, 0)).toBe(3);
+    expect(res.body.per_minute.reduce((n, m) => n + m.completed, 0)).toBe(2);
+    const row = res.body.spaces.find((s) => s.space_id === space.id);
+    expect(row).toMatchObject({ name: space.name, submitted: 3, completed: 2, failed: 1, workers: 1, queue_length: 0 });
+    expect(row?.run_p50).toEqual(expect.any(Number));
+    expect(row?.queue_wait_p95).toEqual(expect.any(Number));
+    expect(res.body.workers_online).toBe(1);
+    expect((await user.get("/api/v1/admin/overview")).status).toBe(403);
+    expect((await server.admin.get("/api/v1/admin/overview?minutes=1")).status).toBe(400);
   });
 
   it("makes users admins and disables them (their keys stop working), but never removes the last admin", async () => {

@@ -35,3 +35,46 @@ export const AdminRequestsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type AdminRequestsQuery = z.infer<typeof AdminRequestsQuerySchema>;
+
+export const OverviewQuerySchema = z.object({
+  /** How far back to look, in minutes (default the last hour). */
+  minutes: z.coerce.number().int().min(5).max(1440).default(60),
+});
+
+/** One minute of the site's traffic. */
+export interface OverviewMinute {
+  /** Start of the minute (ISO time). */
+  minute: string;
+  submitted: number;
+  completed: number;
+  failed: number;
+  timed_out: number;
+  cancelled: number;
+}
+
+export interface OverviewSpace {
+  space_id: string;
+  name: string;
+  submitted: number;
+  completed: number;
+  failed: number;
+  timed_out: number;
+  cancelled: number;
+  /** Seconds; null without any dispatched (resp. finished) request in the window. */
+  queue_wait_p50: number | null;
+  queue_wait_p95: number | null;
+  run_p50: number | null;
+  run_p95: number | null;
+  queue_length: number;
+  workers: number;
+}
+
+/** `GET /api/v1/admin/overview`: what the admin overview page charts. */
+export interface AdminOverview {
+  minutes: number;
+  generated_at: string;
+  per_minute: OverviewMinute[];
+  spaces: OverviewSpace[];
+  workers_online: number;
+  totals: { submitted: number; completed: number; failed: number; timed_out: number; cancelled: number };
+}

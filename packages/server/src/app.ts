@@ -200,7 +200,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);
   const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES });
-  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, registry }));
+  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock }));
   await registerWebRoutes(http, config.webDir);
 
   // ---- sockets -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { AdminRequestsQuerySchema, PatchUserBodySchema } from "@wsspaces/protocol";
+import { AdminRequestsQuerySchema, OverviewQuerySchema, PatchUserBodySchema } from "@wsspaces/protocol";
 import { requireAdmin } from "../auth/principal.js";
 import { parseInput } from "../http/validate.js";
 import type { AdminService } from "./admin-service.js";
@@ -13,6 +13,11 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminService): 
   app.get("/api/v1/admin/requests", async (request) => {
     const principal = requireAdmin(request.principal);
     return { requests: await admin.requests(principal, parseInput(AdminRequestsQuerySchema, request.query)) };
+  });
+
+  app.get("/api/v1/admin/overview", async (request) => {
+    requireAdmin(request.principal);
+    return admin.overview(parseInput(OverviewQuerySchema, request.query).minutes);
   });
 
   app.get("/api/v1/admin/users", async (request) => {

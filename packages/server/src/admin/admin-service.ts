@@ -1,17 +1,21 @@
-import type { AdminRequestsQuery, AdminUserView, AdminWorkerView, PatchUserBody, RequestView } from "@wsspaces/protocol";
+import type { AdminOverview, AdminRequestsQuery, AdminUserView, AdminWorkerView, PatchUserBody, RequestView } from "@wsspaces/protocol";
 import type { Principal } from "../auth/principal.js";
 import type { UserRow, UserStore } from "../auth/user-store.js";
 import { AppError } from "../http/app-error.js";
 import type { RequestService } from "../requests/request-service.js";
 import type { SpaceStore } from "../spaces/space-store.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
-import { iso } from "../util/time.js";
+import type { RequestStore } from "../requests/request-store.js";
+import { iso, type Clock } from "../util/time.js";
+import { buildOverview } from "./overview.js";
 
 export interface AdminServiceDeps {
   users: UserStore;
   spaces: SpaceStore;
   requests: RequestService;
+  requestStore: RequestStore;
   registry: WorkerRegistry;
+  clock: Clock;
 }
 
 const MAX_USERS_LISTED = 1000;
@@ -58,6 +62,10 @@ export class AdminService {
       ...(query.state !== undefined ? { state: query.state } : {}),
       ...(userId !== undefined ? { userId } : {}),
     });
+  }
+
+  overview(minutes: number): Promise<AdminOverview> {
+    return buildOverview({ requests: this.deps.requestStore, spaces: this.deps.spaces, registry: this.deps.registry, clock: this.deps.clock }, minutes);
   }
 
   async users(): Promise<AdminUserView[]> {

@@ -170,6 +170,15 @@ export class RequestStore {
     return query.orderBy("requests.seq", "desc").limit(filter.limit).execute();
   }
 
+  /** Timestamps of requests created, dispatched or finished since `since` (the admin overview). */
+  activitySince(since: number): Promise<Pick<RequestRow, "space_id" | "state" | "created_at" | "dispatched_at" | "started_at" | "finished_at">[]> {
+    return this.db
+      .selectFrom("requests")
+      .select(["space_id", "state", "created_at", "dispatched_at", "started_at", "finished_at"])
+      .where((eb) => eb.or([eb("created_at", ">=", since), eb("finished_at", ">=", since), eb("dispatched_at", ">=", since)]))
+      .execute();
+  }
+
   /** Unfinished requests per space and state, with the oldest one's creation time. */
   async activeCounts(): Promise<{ space_id: string; state: RequestState; count: number; oldest_created_at: number }[]> {
     const rows = await this.db
