@@ -58,6 +58,7 @@ it(`loses and duplicates nothing across ${TARGET} requests under chaos`, { timeo
     WSSPACES_PING_INTERVAL_MS: "500",
     WSSPACES_PING_TIMEOUT_MS: "1000",
     WSSPACES_USER_QUEUE_LIMIT: "100000",
+    WSSPACES_SUBMITS_PER_MINUTE: "0",
     WSSPACES_WORKER_EVENTS_PER_SECOND: "5000",
   };
   let server: Proc | undefined;

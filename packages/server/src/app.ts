@@ -30,6 +30,7 @@ import { openDatabase, type OpenedDatabase } from "./db/dialect.js";
 import { migrateOrThrow } from "./db/migrate.js";
 import type { Database } from "./db/schema.js";
 import { installErrorHandler } from "./http/error-handler.js";
+import { registerSecurityHeaders } from "./http/security-headers.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { DeadlineTimer } from "./requests/deadline-timer.js";
 import { Dispatcher } from "./requests/dispatcher.js";
@@ -37,6 +38,7 @@ import { RequestEvents } from "./requests/request-events.js";
 import { registerRequestRoutes } from "./requests/request-routes.js";
 import { RequestService } from "./requests/request-service.js";
 import { RequestStore } from "./requests/request-store.js";
+import { SubmitLimiter } from "./requests/submit-limiter.js";
 import { registerSeedRoutes } from "./requests/seed-routes.js";
 import { registerSpaceRoutes } from "./spaces/space-routes.js";
 import { SpaceService } from "./spaces/space-service.js";
@@ -134,6 +136,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     log,
     maxAttempts: config.maxAttempts,
     userQueueLimit: config.userQueueLimit,
+    submitLimiter: new SubmitLimiter(config.submitsPerMinute, () => clock.now()),
     eta,
     streamedText: (id) => feeds.streamedText(id),
     // The timer is created just below; it exists before any request can be submitted.
@@ -183,6 +186,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     trustProxy: config.trustProxy,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
   });
+  await registerSecurityHeaders(http, { https: config.trustProxy });
   await http.register(fastifyCookie);
   await http.register(fastifyFormbody);
   // Form fields only for now (the seed's submit form); file uploads come with the files module.

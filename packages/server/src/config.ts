@@ -16,6 +16,8 @@ export interface ServerConfig {
   maxAttempts: number;
   /** Queued (not yet dispatched) requests one user may have in one space. */
   userQueueLimit: number;
+  /** Submissions per user per minute; 0 = unlimited. */
+  submitsPerMinute: number;
   sessionTtlMs: number;
   /** Failed sign-ins per client IP and per username within `loginWindowMs` before 429. */
   loginMaxFailures: number;

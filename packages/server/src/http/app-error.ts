@@ -37,12 +37,15 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: unknown;
+  /** Sent as `Retry-After` (seconds) when set. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { details?: unknown; cause?: unknown }) {
+  constructor(code: ErrorCode, message?: string, options?: { details?: unknown; cause?: unknown; retryAfterSeconds?: number }) {
     super(message ?? ERROR_CODES[code], { cause: options?.cause });
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.details = options?.details;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

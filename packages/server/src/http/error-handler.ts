@@ -23,7 +23,8 @@ export function installErrorHandler(app: FastifyInstance, onError: (code: string
       error: { code: known.code, message: known.message, correlation_id: request.id },
     };
     if (known.details !== undefined) body.error.details = known.details;
-    if (known.code === "unavailable") void reply.header("retry-after", "5");
+    if (known.retryAfterSeconds !== undefined) void reply.header("retry-after", String(known.retryAfterSeconds));
+    else if (known.code === "unavailable") void reply.header("retry-after", "5");
     return reply.status(known.status).send(body);
   });
 }

@@ -22,6 +22,7 @@ import type { EtaEstimator } from "../live/eta-estimator.js";
 import type { RequestEvents } from "./request-events.js";
 import { NON_TERMINAL_STATES, type RequestRow, type RequestStore } from "./request-store.js";
 import { requestView } from "./request-view.js";
+import type { SubmitLimiter } from "./submit-limiter.js";
 import { validateSubmission } from "./submission.js";
 
 export interface RequestServiceDeps {
@@ -33,6 +34,8 @@ export interface RequestServiceDeps {
   log: Logger;
   maxAttempts: number;
   userQueueLimit: number;
+  /** Submissions per user per minute (token bucket); 0 turns the limit off. */
+  submitLimiter: SubmitLimiter;
   eta: EtaEstimator;
   /** Text the request's current attempt streamed (kept in memory by the live feeds). */
   streamedText: (requestId: string) => string | null;
@@ -55,6 +58,10 @@ export class RequestService {
   async submit(principal: Principal, space: SpaceRow, body: SubmitBody): Promise<SubmitResponse> {
     const { store, registry, clock } = this.deps;
     const submission = validateSubmission(space, body);
+    const wait = this.deps.submitLimiter.take(principal.userId);
+    if (wait > 0) {
+      throw new AppError("rate_limited", `You are submitting too fast; try again in ${wait} s.`, { retryAfterSeconds: wait });
+    }
     if (registry.countForSpace(space.id) === 0 && !space.queue_offline) {
       throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
     }
