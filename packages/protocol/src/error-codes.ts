@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   conflict: "That conflicts with something that already exists.",
   registration_closed: "Registration is closed on this site.",
   space_offline: "No worker is connected to this space right now.",
+  space_paused: "This space is paused and takes no requests right now.",
   queue_full: "This space's queue is full; try again later.",
   rate_limited: "Too many requests; slow down and try again later.",
   payload_too_large: "The request body is too large.",

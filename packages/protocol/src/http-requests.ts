@@ -7,6 +7,8 @@ export const MAX_PROMPT_LENGTH = 20_000;
 export const SubmitBodySchema = z.object({
   prompt: z.string().max(MAX_PROMPT_LENGTH, `at most ${MAX_PROMPT_LENGTH} characters`).optional(),
   inputs: z.record(z.string().min(1).max(64), z.unknown()).optional(),
+  /** Dispatched before lower priorities; above 0 only admins may set it. */
+  priority: z.number().int().min(-10).max(10).optional(),
 });
 export type SubmitBody = z.infer<typeof SubmitBodySchema>;
 

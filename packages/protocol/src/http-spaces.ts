@@ -20,6 +20,8 @@ const SpaceFields = {
   max_queue: z.number().int().min(1).max(100_000),
   queue_offline: z.boolean(),
   open_workers: z.boolean(),
+  pause: z.enum(["off", "queue", "reject"]),
+  user_in_flight_limit: z.number().int().min(0).max(10_000),
 };
 
 export const CreateSpaceBodySchema = z.object({
@@ -30,6 +32,8 @@ export const CreateSpaceBodySchema = z.object({
   max_queue: SpaceFields.max_queue.default(100),
   queue_offline: SpaceFields.queue_offline.default(false),
   open_workers: SpaceFields.open_workers.default(false),
+  pause: SpaceFields.pause.default("off"),
+  user_in_flight_limit: SpaceFields.user_in_flight_limit.default(0),
 });
 export type CreateSpaceBody = z.infer<typeof CreateSpaceBodySchema>;
 export type CreateSpaceInput = z.input<typeof CreateSpaceBodySchema>;
@@ -52,6 +56,10 @@ export interface SpaceSummary {
   max_queue: number;
   queue_offline: boolean;
   open_workers: boolean;
+  /** "off"; "queue": takes requests but dispatches none; "reject": takes none. */
+  pause: "off" | "queue" | "reject";
+  /** Requests one user may have running in this space at once; 0 = no cap. */
+  user_in_flight_limit: number;
   created_at: string;
   connected: boolean;
   workers: number;

@@ -164,7 +164,11 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     clock,
     disconnectWorkers: (filter, reason) => workers.disconnectWhere(filter, reason),
     cancelPending: (spaceId) => requests.cancelAllInSpace(spaceId),
-    onChange: (spaceId) => events.spaceChanged(spaceId),
+    onChange: (spaceId) => {
+      events.spaceChanged(spaceId);
+      // A pause lifted or a cap raised may free queued work.
+      void dispatcher.pump(spaceId);
+    },
   });
 
   // The gateways are attached below, after HTTP; metrics read their counters only when scraped.
@@ -204,7 +208,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);
   const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES });
-  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock }));
+  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock, onWorkerChange: (w) => w.spaceIds.forEach((id) => events.spaceChanged(id)) }));
   await registerWebRoutes(http, config.webDir);
 
   // ---- sockets -----------------------------------------------------------------------------

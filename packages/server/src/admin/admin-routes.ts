@@ -10,6 +10,11 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminService): 
     return { workers: await admin.workers() };
   });
 
+  app.post<{ Params: { id: string } }>("/api/v1/admin/workers/:id/drain", async (request) => {
+    requireAdmin(request.principal);
+    return admin.drainWorker(request.params.id);
+  });
+
   app.get("/api/v1/admin/requests", async (request) => {
     const principal = requireAdmin(request.principal);
     return { requests: await admin.requests(principal, parseInput(AdminRequestsQuerySchema, request.query)) };

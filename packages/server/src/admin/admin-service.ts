@@ -4,7 +4,7 @@ import type { UserRow, UserStore } from "../auth/user-store.js";
 import { AppError } from "../http/app-error.js";
 import type { RequestService } from "../requests/request-service.js";
 import type { SpaceStore } from "../spaces/space-store.js";
-import type { WorkerRegistry } from "../workers/worker-registry.js";
+import type { LiveWorker, WorkerRegistry } from "../workers/worker-registry.js";
 import type { RequestStore } from "../requests/request-store.js";
 import { iso, type Clock } from "../util/time.js";
 import { buildOverview } from "./overview.js";
@@ -16,6 +16,8 @@ export interface AdminServiceDeps {
   requestStore: RequestStore;
   registry: WorkerRegistry;
   clock: Clock;
+  /** A worker's state changed in a way its spaces' pages show. */
+  onWorkerChange: (worker: LiveWorker) => void;
 }
 
 const MAX_USERS_LISTED = 1000;
@@ -23,6 +25,17 @@ const MAX_USERS_LISTED = 1000;
 /** What admins see across the site: every worker, every request, every user. */
 export class AdminService {
   constructor(private readonly deps: AdminServiceDeps) {}
+
+  /** Stops sending a worker new work; what it holds finishes normally. */
+  async drainWorker(id: string): Promise<AdminWorkerView> {
+    const worker = this.deps.registry.get(id);
+    if (!worker) throw new AppError("not_found", "No such worker connection.");
+    worker.draining = true;
+    this.deps.onWorkerChange(worker);
+    const view = (await this.workers()).find((w) => w.connection_id === id);
+    if (!view) throw new AppError("not_found", "No such worker connection.");
+    return view;
+  }
 
   async workers(): Promise<AdminWorkerView[]> {
     const names = new Map<string, string>();

@@ -33,6 +33,8 @@ export async function demo(argv: string[]): Promise<number> {
       max_queue: 100,
       queue_offline: true,
       open_workers: false,
+      pause: "off",
+      user_in_flight_limit: 0,
     }));
   const token = await app.spaces.createToken(space.id, "demo mock worker");
   const apiKey = await app.auth.createApiKey(admin.id, "demo");

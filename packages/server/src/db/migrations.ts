@@ -127,5 +127,22 @@ export function buildMigrations(caps: DialectCapabilities): Record<string, Migra
         }
       },
     },
+    "0002_fair_share": {
+      async up(db: AnyDb) {
+        // Round-robin across users: a request's turn within its priority (docs/queueing.md).
+        await db.schema.alterTable("requests").addColumn("fair_tag", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex("requests_dispatch_order").on("requests").columns(["space_id", "state", "priority", "fair_tag", "seq"]).execute();
+        await db.schema.createIndex("requests_space_user_state").on("requests").columns(["space_id", "user_id", "state"]).execute();
+        await db.schema.alterTable("spaces").addColumn("pause", "text", (c) => c.notNull().defaultTo("off")).execute();
+        await db.schema.alterTable("spaces").addColumn("user_in_flight_limit", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropIndex("requests_dispatch_order").execute();
+        await db.schema.dropIndex("requests_space_user_state").execute();
+        await db.schema.alterTable("requests").dropColumn("fair_tag").execute();
+        await db.schema.alterTable("spaces").dropColumn("pause").execute();
+        await db.schema.alterTable("spaces").dropColumn("user_in_flight_limit").execute();
+      },
+    },
   };
 }

@@ -48,6 +48,10 @@ export interface SpacesTable {
   max_queue: number;
   queue_offline: number;
   open_workers: number;
+  /** "off"; "queue": accepts, does not dispatch; "reject": accepts nothing. */
+  pause: "off" | "queue" | "reject";
+  /** Requests one user may have dispatched or running in this space at once; 0 = no cap. */
+  user_in_flight_limit: number;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -86,6 +90,8 @@ export interface RequestsTable {
   user_id: string;
   state: "queued" | "dispatched" | "running" | "completed" | "failed" | "cancelled" | "timed_out";
   priority: number;
+  /** The request's round in its user's share of the queue (round-robin across users). */
+  fair_tag: number;
   prompt: string | null;
   /** JSON object of the other inputs. */
   inputs: string;

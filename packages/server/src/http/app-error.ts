@@ -12,6 +12,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   registration_closed: 403,
   space_offline: 503,
+  space_paused: 503,
   queue_full: 429,
   rate_limited: 429,
   payload_too_large: 413,

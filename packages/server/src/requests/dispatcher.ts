@@ -51,7 +51,10 @@ export class Dispatcher {
     do {
       this.again.delete(spaceId);
       try {
-        while (await this.dispatchOne(spaceId));
+        // Read once per round: a pause or a new cap applies from the next round on.
+        const space = await this.deps.spaces.byId(spaceId);
+        if (!space || space.pause === "queue") return;
+        while (await this.dispatchOne(spaceId, space.user_in_flight_limit));
       } catch (err) {
         // The request stays queued; try the round again shortly (the database may be back).
         this.deps.log.error({ err, spaceId }, "dispatch round failed; retrying in 1 s");
@@ -61,7 +64,7 @@ export class Dispatcher {
     } while (this.again.has(spaceId));
   }
 
-  private async dispatchOne(spaceId: string): Promise<boolean> {
+  private async dispatchOne(spaceId: string, userInFlightLimit: number): Promise<boolean> {
     const { store, registry, clock } = this.deps;
     const worker = registry.pickForSpace(spaceId);
     if (!worker) return false;
@@ -69,7 +72,7 @@ export class Dispatcher {
     worker.reserved++;
     let row: RequestRow | undefined;
     try {
-      row = await store.claimNext(spaceId, worker.id, clock.now());
+      row = await store.claimNext(spaceId, worker.id, clock.now(), userInFlightLimit);
     } finally {
       worker.reserved--;
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ListRequestsQuerySchema, SubmitBodySchema, WaitQuerySchema } from "@wsspaces/protocol";
-import { requireUser } from "../auth/principal.js";
+import { requireAdmin, requireUser } from "../auth/principal.js";
 import { parseInput } from "../http/validate.js";
 import type { SpaceService } from "../spaces/space-service.js";
 import type { RequestService } from "./request-service.js";
@@ -29,6 +29,19 @@ export function registerRequestRoutes(app: FastifyInstance, requests: RequestSer
   app.post<IdParams>("/api/v1/requests/:id/cancel", async (request) => {
     const principal = requireUser(request.principal);
     return requests.cancel(principal, request.params.id);
+  });
+
+  app.post<IdParams>("/api/v1/requests/:id/retry", async (request, reply) => {
+    const principal = requireUser(request.principal);
+    const original = await requests.getVisible(principal, request.params.id);
+    const space = await spaces.get(original.space_id);
+    return reply.status(202).send(await requests.retry(principal, original.id, space));
+  });
+
+  app.post<IdParams>("/api/v1/spaces/:id/queue/purge", async (request) => {
+    requireAdmin(request.principal);
+    const space = await spaces.get(request.params.id);
+    return { purged: await requests.purgeQueue(space.id) };
   });
 
   app.get("/api/v1/requests", async (request) => {

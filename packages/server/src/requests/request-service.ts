@@ -16,6 +16,7 @@ import { AppError } from "../http/app-error.js";
 import type { SpaceRow } from "../spaces/space-store.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
 import { newId } from "../util/ids.js";
+import { parseStoredJson } from "../util/json.js";
 import type { Clock } from "../util/time.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { EtaEstimator } from "../live/eta-estimator.js";
@@ -71,13 +72,17 @@ export class RequestService {
     if ((await store.queuedForUser(space.id, principal.userId)) >= this.deps.userQueueLimit) {
       throw new AppError("rate_limited", `You already have ${this.deps.userQueueLimit} requests waiting in this space; wait for some to finish.`);
     }
+    const priority = body.priority ?? 0;
+    if (priority > 0 && !isAdmin(principal)) throw new AppError("forbidden", "Only admins can raise a request's priority.");
+    if (space.pause === "reject") throw new AppError("space_paused", `"${space.name}" is paused and takes no requests right now.`);
     const now = clock.now();
     const row = await store.insert({
       id: newId("req"),
       space_id: space.id,
       user_id: principal.userId,
       state: "queued",
-      priority: 0,
+      priority,
+      fair_tag: await store.fairTagFor(space.id, principal.userId, priority),
       prompt: submission.prompt,
       inputs: JSON.stringify(submission.inputs),
       attempt: 0,
@@ -144,6 +149,31 @@ export class RequestService {
     const cancelled = await this.finish(row, "cancelled", { code: "cancelled", message: "Cancelled by the user." });
     if (!cancelled) throw new AppError("invalid_state", "The request finished before it could be cancelled.");
     return this.view(cancelled);
+  }
+
+  /**
+   * Submits a failed, timed-out or cancelled request again: a new request with the same inputs
+   * (and priority, where the caller may set it), through every check a submission passes.
+   */
+  async retry(principal: Principal, id: string, space: SpaceRow): Promise<SubmitResponse & { retry_of: string }> {
+    const row = await this.getVisible(principal, id);
+    if (row.state !== "failed" && row.state !== "timed_out" && row.state !== "cancelled") {
+      throw new AppError("invalid_state", `Only failed, timed-out or cancelled requests can be retried; this one is ${row.state}.`);
+    }
+    const priority = isAdmin(principal) ? row.priority : Math.min(0, row.priority);
+    const inputs = parseStoredJson<Record<string, unknown>>(row.inputs, {});
+    const submitted = await this.submit(principal, space, { ...(row.prompt !== null ? { prompt: row.prompt } : {}), inputs, priority });
+    return { ...submitted, retry_of: row.id };
+  }
+
+  /** Removes every queued (not yet dispatched) request of a space; returns how many. */
+  async purgeQueue(spaceId: string): Promise<number> {
+    let purged = 0;
+    for (const row of await this.deps.store.nonTerminalForSpace(spaceId)) {
+      if (row.state !== "queued") continue;
+      if (await this.finish(row, "cancelled", { code: "cancelled", message: "Removed from the queue by an admin." })) purged++;
+    }
+    return purged;
   }
 
   /** Cancels everything still pending in a space (the space is being deleted). */

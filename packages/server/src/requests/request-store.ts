@@ -46,19 +46,44 @@ export class RequestStore {
     return query.returningAll().executeTakeFirst();
   }
 
-  /** Claims the oldest queued request of a space for a worker (FIFO), or returns undefined. */
-  async claimNext(spaceId: string, workerSessionId: string, now: number): Promise<RequestRow | undefined> {
+  /**
+   * The round a new request of `userId` joins: right after that user's last queued request (at
+   * the same priority), or the round the queue's head is in if the user has nothing waiting.
+   * Dispatch by (priority, fair_tag, seq) then takes one request per user per round.
+   */
+  async fairTagFor(spaceId: string, userId: string, priority: number): Promise<number> {
+    const queued = this.db.selectFrom("requests").where("space_id", "=", spaceId).where("state", "=", "queued").where("priority", "=", priority);
+    const own = await queued.select((eb) => eb.fn.max("fair_tag").as("tag")).where("user_id", "=", userId).executeTakeFirst();
+    if (own?.tag !== null && own?.tag !== undefined) return Number(own.tag) + 1;
+    const head = await queued.select((eb) => eb.fn.min("fair_tag").as("tag")).executeTakeFirst();
+    return head?.tag !== null && head?.tag !== undefined ? Number(head.tag) : 0;
+  }
+
+  /**
+   * Claims the next queued request of a space for a worker — highest priority, then round-robin
+   * across users (fair_tag), then submission order — skipping users that already have
+   * `userInFlightLimit` requests out. Undefined if there is none.
+   */
+  async claimNext(spaceId: string, workerSessionId: string, now: number, userInFlightLimit = 0): Promise<RequestRow | undefined> {
     // A lost race (another claimer took the head) just means: look again.
     for (let tries = 0; tries < 5; tries++) {
-      const head = await this.db
+      let query = this.db
         .selectFrom("requests")
         .select(["id", "attempt"])
         .where("space_id", "=", spaceId)
-        .where("state", "=", "queued")
-        .orderBy("priority", "desc")
-        .orderBy("seq")
-        .limit(1)
-        .executeTakeFirst();
+        .where("state", "=", "queued");
+      if (userInFlightLimit > 0) {
+        query = query.where("user_id", "not in", (eb) =>
+          eb
+            .selectFrom("requests as busy")
+            .select("busy.user_id")
+            .where("busy.space_id", "=", spaceId)
+            .where("busy.state", "in", ACTIVE_STATES)
+            .groupBy("busy.user_id")
+            .having((h) => h.fn.countAll(), ">=", userInFlightLimit),
+        );
+      }
+      const head = await query.orderBy("priority", "desc").orderBy("fair_tag").orderBy("seq").limit(1).executeTakeFirst();
       if (!head) return undefined;
       const claimed = await this.transition(head.id, ["queued"], {
         state: "dispatched",
@@ -96,13 +121,20 @@ export class RequestStore {
   }
 
   /** 1-based place of a queued request in its space's dispatch order. */
-  async positionOf(row: Pick<RequestRow, "space_id" | "seq" | "priority">): Promise<number> {
+  /** 1-based place in dispatch order (priority, fair_tag, seq); per-user caps are not counted. */
+  async positionOf(row: Pick<RequestRow, "space_id" | "seq" | "priority" | "fair_tag">): Promise<number> {
     const ahead = await this.db
       .selectFrom("requests")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("space_id", "=", row.space_id)
       .where("state", "=", "queued")
-      .where((eb) => eb.or([eb("priority", ">", row.priority), eb.and([eb("priority", "=", row.priority), eb("seq", "<", row.seq)])]))
+      .where((eb) =>
+        eb.or([
+          eb("priority", ">", row.priority),
+          eb.and([eb("priority", "=", row.priority), eb("fair_tag", "<", row.fair_tag)]),
+          eb.and([eb("priority", "=", row.priority), eb("fair_tag", "=", row.fair_tag), eb("seq", "<", row.seq)]),
+        ]),
+      )
       .executeTakeFirstOrThrow();
     return Number(ahead.n) + 1;
   }
@@ -118,6 +150,7 @@ export class RequestStore {
     const queued = await base
       .where("requests.state", "=", "queued")
       .orderBy("requests.priority", "desc")
+      .orderBy("requests.fair_tag")
       .orderBy("requests.seq")
       .limit(limit)
       .execute();

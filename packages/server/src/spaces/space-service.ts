@@ -50,6 +50,8 @@ export class SpaceService {
       max_queue: body.max_queue,
       queue_offline: body.queue_offline ? 1 : 0,
       open_workers: body.open_workers ? 1 : 0,
+      pause: body.pause,
+      user_in_flight_limit: body.user_in_flight_limit,
       created_at: now,
       updated_at: now,
       deleted_at: null,
@@ -87,6 +89,8 @@ export class SpaceService {
       ...(patch.max_queue !== undefined ? { max_queue: patch.max_queue } : {}),
       ...(patch.queue_offline !== undefined ? { queue_offline: patch.queue_offline ? 1 : 0 } : {}),
       ...(patch.open_workers !== undefined ? { open_workers: patch.open_workers ? 1 : 0 } : {}),
+      ...(patch.pause !== undefined ? { pause: patch.pause } : {}),
+      ...(patch.user_in_flight_limit !== undefined ? { user_in_flight_limit: patch.user_in_flight_limit } : {}),
       updated_at: this.deps.clock.now(),
     });
     // Closing open registration also closes the door on workers that came in through it.
@@ -122,6 +126,8 @@ export class SpaceService {
       max_queue: row.max_queue,
       queue_offline: row.queue_offline === 1,
       open_workers: row.open_workers === 1,
+      pause: row.pause,
+      user_in_flight_limit: row.user_in_flight_limit,
       created_at: iso(row.created_at),
       connected: workers > 0,
       workers,
