@@ -1,8 +1,13 @@
 import { parseArgs } from "node:util";
+import { UsageError, WORKER_OPTIONS, type OptionName, type RawValues } from "./cli-options.js";
+import { layerOptions, readConfigFile, readEnvironment } from "./worker-config-file.js";
 
-export const WORKER_USAGE = `Usage: wsspaces worker --server URL [--token T] --space NAME [--space NAME ...]
-                       [--capacity K] [--name NAME] [--verbose]
-                       (--mock [--min-ms N] [--max-ms N] [--fail-rate R] | --exec CMD | --http URL)
+export const WORKER_USAGE = `Usage: wsspaces worker --server URL --token T [--space NAME ...]
+                       [--capacity K] [--name NAME] [--drain-timeout S] [--json-logs]
+                       [--config FILE] [--verbose]
+                       (--mock [--min-ms N] [--max-ms N] [--fail-rate R]
+                        | --exec CMD | --exec-persistent CMD
+                        | --http URL [--openai [--model NAME]] [--api-key KEY])
 
 Connects out to a WebSocket Spaces site and answers inference requests for the given spaces.
 
@@ -10,7 +15,7 @@ Options:
   --server URL      site to connect to, e.g. http://127.0.0.1:5001 (env WSSPACES_SERVER)
   --token T         the space's worker token (env WSSPACES_WORKER_TOKEN); not needed for
                     spaces with open worker registration
-  --space NAME      space to serve; repeat for several, or give --spaces "A,B"
+  --space NAME      space to serve (default: the token's own); repeat, or --spaces "A,B"
   --capacity K      requests to run at once, 1-64 (default 1)
   --name NAME       name shown to admins (default: this machine's host name)
   --mock            answer with a simulated model, like the seed's mock_app.py
@@ -20,19 +25,36 @@ Options:
   --exec CMD        run CMD (via /bin/sh) per request: request JSON on stdin, result JSON
                     on stdout; {"progress":0.4,"message":"…"} / {"stream":"…"} lines
                     before it become progress and streamed output
-  --http URL        forward requests to a local HTTP model server (not available yet)
+  --exec-persistent CMD
+                    start CMD once and send it every request as a JSON line on stdin; it
+                    answers with {"request_id":…,"result":…} lines (see docs/cli.md)
+  --http URL        POST each request as JSON to URL; the JSON response is the result
+  --openai          with --http: speak the OpenAI chat completions API (or Ollama's, for a
+                    URL ending in /api/generate), streaming tokens to the site
+  --model NAME      with --openai: the model to ask for (required for Ollama)
+  --api-key KEY     with --http: sent as "Authorization: Bearer KEY"
+  --drain-timeout S on Ctrl+C or SIGTERM, seconds to let requests in flight finish (default 10)
+  --json-logs       log one JSON object per line instead of text
+  --config FILE     read options from a JSON file ({"server": …, "capacity": 2, …});
+                    flags override it, WSSPACES_WORKER_<OPTION> variables sit in between
   -v, --verbose     also log prompts, results and protocol details
   -h, --help        show this help
 
 Press Ctrl+C once to finish the requests in flight and print statistics, twice to quit at once.`;
-
-export const NOT_YET_AVAILABLE = "--http arrives in a later release; use --exec, --mock or the SDK";
 
 export interface MockSettings {
   minMs: number;
   maxMs: number;
   failRate: number;
 }
+
+/** How requests are answered. */
+export type WorkerMode =
+  | { kind: "mock"; settings: MockSettings }
+  | { kind: "exec"; command: string }
+  | { kind: "exec-persistent"; command: string }
+  | { kind: "http"; url: string; apiKey: string | undefined }
+  | { kind: "openai"; url: string; model: string | undefined; apiKey: string | undefined };
 
 export interface WorkerCliConfig {
   server: string;
@@ -41,36 +63,50 @@ export interface WorkerCliConfig {
   capacity: number;
   name: string | undefined;
   verbose: boolean;
-  mock: MockSettings;
-  /** Set in --exec mode: the command run per request. */
-  exec: string | undefined;
+  jsonLogs: boolean;
+  drainTimeoutMs: number;
+  mode: WorkerMode;
 }
 
 export type ParsedWorkerArgs =
   | { kind: "help" }
   | { kind: "usage_error"; message: string }
-  | { kind: "not_available"; message: string }
   | { kind: "run"; config: WorkerCliConfig };
 
-const OPTIONS = {
-  server: { type: "string" },
-  token: { type: "string" },
-  space: { type: "string", multiple: true },
-  spaces: { type: "string" },
-  capacity: { type: "string" },
-  name: { type: "string" },
-  mock: { type: "boolean" },
-  "min-ms": { type: "string" },
-  "max-ms": { type: "string" },
-  "fail-rate": { type: "string" },
-  exec: { type: "string" },
-  http: { type: "string" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-} as const;
+const DEFAULT_DRAIN_TIMEOUT_S = 10;
+const MAX_DRAIN_TIMEOUT_S = 86_400;
 
-/** Thrown inside this module only, to turn the first bad flag into a one-line message. */
-class UsageError extends Error {}
+/** Typed access to merged option values, whatever source each came from. */
+class Values {
+  constructor(private readonly raw: RawValues) {}
+
+  string(name: OptionName): string | undefined {
+    const value = this.raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string") throw new UsageError(`--${name} needs a value`);
+    return value;
+  }
+
+  /** A string option that, when given, must not be blank. */
+  text(name: OptionName, example: string): string | undefined {
+    const value = this.string(name);
+    if (value !== undefined && value.trim() === "") throw new UsageError(`--${name} needs a value, e.g. --${name} ${example}`);
+    return value?.trim();
+  }
+
+  flag(name: OptionName): boolean {
+    const value = this.raw[name];
+    if (value === undefined) return false;
+    if (typeof value !== "boolean") throw new UsageError(`--${name} takes no value`);
+    return value;
+  }
+
+  list(name: OptionName): string[] {
+    const value = this.raw[name];
+    if (value === undefined) return [];
+    return Array.isArray(value) ? value : [String(value)];
+  }
+}
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -81,13 +117,26 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
-function fraction(flag: string, raw: string | undefined): number {
-  if (raw === undefined) return 0;
+function decimal(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
   const value = raw.trim() === "" ? NaN : Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    throw new UsageError(`--${flag} must be a number from 0 to 1, got "${raw}"`);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function httpUrl(flag: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--${flag} must be a URL such as http://127.0.0.1:8000/predict, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--${flag} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw;
 }
 
 function serverUrl(raw: string | undefined): string {
@@ -106,52 +155,82 @@ function serverUrl(raw: string | undefined): string {
   return raw.trim();
 }
 
-function spaceNames(repeated: string[] | undefined, listed: string | undefined): string[] {
-  const names = [...(repeated ?? []), ...(listed?.split(",") ?? [])].map((n) => n.trim()).filter(Boolean);
-  if (names.length === 0) throw new UsageError("give at least one --space NAME (or --spaces \"A,B\")");
+function spaceNames(repeated: string[], listed: string | undefined, token: string | undefined): string[] {
+  const names = [...repeated, ...(listed?.split(",") ?? [])].map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0 && !token) throw new UsageError("give at least one --space NAME (or --spaces \"A,B\"), or a --token, which names its own space");
   return [...new Set(names)];
 }
 
+function chooseMode(values: Values): WorkerMode {
+  const exec = values.text("exec", '"python infer.py"');
+  const persistent = values.text("exec-persistent", '"python serve.py"');
+  const http = values.text("http", "http://127.0.0.1:8000/predict");
+  const chosen = [
+    values.flag("mock") ? "--mock" : undefined,
+    exec !== undefined ? "--exec" : undefined,
+    persistent !== undefined ? "--exec-persistent" : undefined,
+    http !== undefined ? "--http" : undefined,
+  ].filter((mode): mode is string => mode !== undefined);
+  if (chosen.length !== 1) {
+    throw new UsageError(
+      chosen.length === 0
+        ? "choose a mode: --mock, --exec CMD, --exec-persistent CMD or --http URL"
+        : `choose one mode, not ${chosen.join(" and ")}`,
+    );
+  }
+
+  const openai = values.flag("openai");
+  const model = values.text("model", "llama3.2");
+  const apiKey = values.text("api-key", "sk-…");
+  if (openai && http === undefined) throw new UsageError("--openai goes with --http URL");
+  if (model !== undefined && !openai) throw new UsageError("--model goes with --http URL --openai");
+
+  if (exec !== undefined) return { kind: "exec", command: exec };
+  if (persistent !== undefined) return { kind: "exec-persistent", command: persistent };
+  if (http !== undefined) {
+    const url = httpUrl("http", http);
+    if (!openai) return { kind: "http", url, apiKey };
+    if (model === undefined && new URL(url).pathname.replace(/\/+$/, "").endsWith("/api/generate")) {
+      throw new UsageError("Ollama needs a model: add --model NAME");
+    }
+    return { kind: "openai", url, model, apiKey };
+  }
+
+  const minMs = integer("min-ms", values.string("min-ms"), 1000, 0, 3_600_000);
+  const maxMs = integer("max-ms", values.string("max-ms"), Math.max(5000, minMs), 0, 3_600_000);
+  if (maxMs < minMs) throw new UsageError(`--max-ms (${maxMs}) must not be below --min-ms (${minMs})`);
+  return { kind: "mock", settings: { minMs, maxMs, failRate: decimal("fail-rate", values.string("fail-rate"), 0, 0, 1) } };
+}
+
 /**
- * Parses `wsspaces worker` flags (argv without the node binary, script and subcommand).
- * Bad flags come back as a one-line usage error rather than an exception.
+ * Parses `wsspaces worker` flags (argv without the node binary, script and subcommand), layered
+ * over WSSPACES_WORKER_* variables and a --config file. Bad options come back as a one-line
+ * usage error rather than an exception.
  */
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedWorkerArgs {
   try {
-    const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) return { kind: "help" };
+    const { values: flags } = parseArgs({ args: argv, options: WORKER_OPTIONS, strict: true, allowPositionals: false });
+    if (flags.help) return { kind: "help" };
 
-    const chosen = [
-      values.mock ? "--mock" : undefined,
-      values.exec !== undefined ? "--exec" : undefined,
-      values.http !== undefined ? "--http" : undefined,
-    ].filter((mode): mode is string => mode !== undefined);
-    if (chosen.length !== 1) {
-      throw new UsageError(
-        chosen.length === 0
-          ? "choose a mode: --mock, --exec CMD or --http URL"
-          : `choose one mode, not ${chosen.join(" and ")}`,
-      );
-    }
-    if (values.http !== undefined) return { kind: "not_available", message: NOT_YET_AVAILABLE };
-    if (values.exec !== undefined && values.exec.trim() === "") throw new UsageError("--exec needs a command, e.g. --exec \"python infer.py\"");
+    const configPath = flags.config ?? env.WSSPACES_WORKER_CONFIG;
+    const file = configPath !== undefined && configPath.trim() !== "" ? readConfigFile(configPath.trim()) : {};
+    const values = new Values(layerOptions(file, readEnvironment(env), flags));
 
-    const minMs = integer("min-ms", values["min-ms"], 1000, 0, 3_600_000);
-    const maxMs = integer("max-ms", values["max-ms"], Math.max(5000, minMs), 0, 3_600_000);
-    if (maxMs < minMs) throw new UsageError(`--max-ms (${maxMs}) must not be below --min-ms (${minMs})`);
-
-    const token = (values.token ?? env.WSSPACES_WORKER_TOKEN)?.trim();
+    const token = values.string("token")?.trim();
     return {
       kind: "run",
       config: {
-        server: serverUrl(values.server ?? env.WSSPACES_SERVER),
+        server: serverUrl(values.string("server")),
         token: token === "" ? undefined : token,
-        spaces: spaceNames(values.space, values.spaces),
-        capacity: integer("capacity", values.capacity, 1, 1, 64),
-        name: values.name?.trim() || undefined,
-        verbose: values.verbose ?? false,
-        mock: { minMs, maxMs, failRate: fraction("fail-rate", values["fail-rate"]) },
-        exec: values.exec?.trim(),
+        spaces: spaceNames(values.list("space"), values.string("spaces"), token),
+        capacity: integer("capacity", values.string("capacity"), 1, 1, 64),
+        name: values.string("name")?.trim() || undefined,
+        verbose: values.flag("verbose"),
+        jsonLogs: values.flag("json-logs"),
+        drainTimeoutMs: Math.round(
+          decimal("drain-timeout", values.string("drain-timeout"), DEFAULT_DRAIN_TIMEOUT_S, 0, MAX_DRAIN_TIMEOUT_S) * 1000,
+        ),
+        mode: chooseMode(values),
       },
     };
   } catch (error) {

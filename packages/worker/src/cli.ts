@@ -1,104 +1,33 @@
+import { createRequire } from "node:module";
 import { WORKER_USAGE, parseWorkerArgs, type WorkerCliConfig } from "./cli-args.js";
+import { reportEvents } from "./cli-events.js";
+import { createModeHandler, describeMode } from "./cli-handler.js";
+import { createCliOutput } from "./cli-output.js";
 import { WorkerError } from "./errors.js";
-import { createConsoleLogger } from "./log.js";
-import { createExecHandler } from "./exec-handler.js";
-import { createMockHandler } from "./mock-handler.js";
-import type { WorkerLogger, WorkerStats } from "./types.js";
 import { Worker } from "./worker.js";
+
+/** Sent at registration so that the site shows which worker build serves a space. */
+const WORKER_VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 export { WORKER_USAGE } from "./cli-args.js";
 
 /** Exit status for "terminated by SIGINT", as shells report it. */
 const EXIT_INTERRUPTED = 130;
-const SUMMARY_LENGTH = 200;
-
-function summarise(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === "string" ? value : (JSON.stringify(value) ?? "undefined");
-  } catch {
-    text = "[unserialisable]";
-  }
-  return text.length > SUMMARY_LENGTH ? `${text.slice(0, SUMMARY_LENGTH)}…` : text;
-}
-
-function formatDuration(ms: number): string {
-  const total = Math.floor(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${m}m ${s}s`;
-  return m > 0 ? `${m}m ${s}s` : `${s}s`;
-}
-
-function printStatistics(stats: WorkerStats): void {
-  const uptimeMs = Date.now() - stats.startedAt.getTime();
-  const finished = stats.completed + stats.failed;
-  const perMinute = uptimeMs > 0 ? (stats.completed / uptimeMs) * 60_000 : 0;
-  const success = finished > 0 ? `${((stats.completed / finished) * 100).toFixed(1)}%` : "n/a";
-  console.log(
-    [
-      "Statistics",
-      `  received   ${stats.received}`,
-      `  completed  ${stats.completed}`,
-      `  failed     ${stats.failed}`,
-      `  cancelled  ${stats.cancelled}`,
-      ...(stats.refused > 0 ? [`  refused    ${stats.refused}`] : []),
-      `  uptime     ${formatDuration(uptimeMs)}`,
-      `  rate       ${perMinute.toFixed(1)} completed/min, success ${success}`,
-    ].join("\n"),
-  );
-}
-
-/** Turns the worker's events into the command's log lines. */
-function logEvents(worker: Worker, log: WorkerLogger, config: WorkerCliConfig): void {
-  let registrations = 0;
-  worker.on("registered", (response) => {
-    registrations += 1;
-    const spaces = response.spaces?.map((space) => space.name) ?? config.spaces;
-    const capacity = response.capacity ?? config.capacity;
-    if (registrations === 1) {
-      log.info(
-        `connected to ${config.server} as ${response.connection_id}, serving ${spaces.join(", ")} (capacity ${capacity})`,
-      );
-    } else {
-      log.info(`registered again as ${response.connection_id}`);
-    }
-  });
-  worker.on("disconnected", (reason) => log.warn(`disconnected (${reason}); will reconnect`));
-  worker.on("reconnecting", (attempt) => log.info(`reconnecting (attempt ${attempt})`));
-  worker.on("request", (request) => {
-    log.info(`request ${request.request_id} received`, {
-      space: request.space_name || undefined,
-      user: request.username || undefined,
-      attempt: request.attempt > 1 ? request.attempt : undefined,
-    });
-    if (request.payload.prompt !== undefined) log.debug(`prompt: ${summarise(request.payload.prompt)}`);
-  });
-  worker.on("completed", (request, result, ms) => {
-    log.info(`request ${request.request_id} completed in ${ms} ms`);
-    log.debug(`result: ${summarise(result)}`);
-  });
-  worker.on("failed", (request, error, ms) =>
-    log.warn(`request ${request.request_id} failed after ${ms} ms: ${error.message}`),
-  );
-  worker.on("cancelled", (request, reason) => log.warn(`request ${request.request_id} cancelled (${reason})`));
-  worker.on("error", (error) =>
-    log.error(error.message, error instanceof WorkerError ? { code: error.code } : undefined),
-  );
-}
 
 async function runModelWorker(config: WorkerCliConfig): Promise<number> {
-  const log = createConsoleLogger({ verbose: config.verbose });
+  const output = createCliOutput(config);
+  const { log } = output;
+  const mode = createModeHandler(config, log);
   const worker = new Worker({
     server: config.server,
     token: config.token,
     spaces: config.spaces,
     capacity: config.capacity,
     name: config.name,
+    version: WORKER_VERSION,
     logger: log,
-  }).handle(config.exec !== undefined ? createExecHandler({ command: config.exec, logger: log }) : createMockHandler(config.mock));
-  logEvents(worker, log, config);
+  }).handle(mode.handler);
+  const report = reportEvents(worker, output, config);
 
   let settle: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => {
@@ -113,11 +42,18 @@ async function runModelWorker(config: WorkerCliConfig): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
-      log.warn(`${signal} again: quitting without waiting`);
+      log.warn(`${signal} again: quitting without waiting`, output.json ? { event: "forced_exit", signal } : undefined);
+      output.status?.clear();
+      // process-groups.ts stops the commands the exec modes started on the way out.
       process.exit(EXIT_INTERRUPTED);
     }
-    log.info(`${signal} received: finishing requests in flight (press Ctrl+C again to quit now)`);
-    worker.stop().then(
+    const seconds = config.drainTimeoutMs / 1000;
+    log.info(
+      `${signal} received: finishing requests in flight for up to ${seconds} s (press Ctrl+C again to quit now)`,
+      output.json ? { event: "draining", signal, in_flight: worker.stats().inFlight, drain_timeout_s: seconds } : undefined,
+    );
+    report.draining();
+    worker.stop({ drainTimeoutMs: config.drainTimeoutMs }).then(
       () => settle(0),
       (error: unknown) => {
         log.error(`stopping failed: ${String(error)}`);
@@ -130,6 +66,8 @@ async function runModelWorker(config: WorkerCliConfig): Promise<number> {
 
   try {
     log.info(`connecting to ${config.server}`);
+    log.debug(`mode: ${describeMode(config)}`);
+    mode.start();
     try {
       await worker.start();
     } catch (error) {
@@ -139,9 +77,12 @@ async function runModelWorker(config: WorkerCliConfig): Promise<number> {
       return 1;
     }
     const code = await finished;
-    printStatistics(worker.stats());
+    output.statistics(worker.stats());
     return code;
   } finally {
+    report.stop();
+    output.status?.clear();
+    await mode.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
@@ -160,9 +101,6 @@ export async function runWorkerCli(argv: string[], env: NodeJS.ProcessEnv = proc
       return 0;
     case "usage_error":
       console.error(`error: ${parsed.message}\n\n${WORKER_USAGE}`);
-      return 2;
-    case "not_available":
-      console.error(parsed.message);
       return 2;
     case "run":
       return runModelWorker(parsed.config);

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { isProgressLine, isStreamLine, parseJsonLine } from "./line-protocol.js";
+import { signalGroup, trackGroup } from "./process-groups.js";
 import type { Handler, WorkerLogger } from "./types.js";
 import { silentLogger } from "./silent-logger.js";
 
@@ -28,21 +30,15 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
     new Promise((resolve, reject) => {
       // detached: the command gets its own process group, so a cancel reaches its children too.
       const child = spawn("/bin/sh", ["-c", options.command], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+      const untrack = trackGroup(child.pid);
       const stderrTail: string[] = [];
       const textLines: string[] = [];
       let result: { value: unknown } | undefined;
       let killTimer: NodeJS.Timeout | undefined;
 
-      const signalGroup = (signal: NodeJS.Signals) => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, signal);
-        } catch {
-          // Already gone.
-        }
-      };
       const onAbort = () => {
-        signalGroup("SIGTERM");
-        killTimer = setTimeout(() => signalGroup("SIGKILL"), killGraceMs);
+        signalGroup(child.pid, "SIGTERM");
+        killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), killGraceMs);
         killTimer.unref();
       };
       ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -53,8 +49,8 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
           textLines.push(line);
           return;
         }
-        if (isProgress(parsed)) ctx.progress(parsed.progress, parsed.message);
-        else if (isStream(parsed)) ctx.stream(parsed.stream);
+        if (isProgressLine(parsed)) ctx.progress(parsed.progress, parsed.message);
+        else if (isStreamLine(parsed)) ctx.stream(parsed.stream);
         else result = { value: parsed };
       });
       createInterface({ input: child.stderr }).on("line", (line) => {
@@ -65,6 +61,7 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
 
       child.on("error", (err) => reject(new Error(`could not run "${options.command}": ${err.message}`)));
       child.on("close", (code, signal) => {
+        untrack();
         clearTimeout(killTimer);
         ctx.signal.removeEventListener("abort", onAbort);
         if (ctx.signal.aborted) return reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("cancelled"));
@@ -80,26 +77,4 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
       child.stdin.on("error", () => undefined);
       child.stdin.end(`${JSON.stringify(request)}\n`);
     });
-}
-
-function parseJsonLine(line: string): unknown {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith("{") && !trimmed.startsWith("[") && !trimmed.startsWith('"')) return undefined;
-  try {
-    return JSON.parse(trimmed) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isProgress(value: unknown): value is { progress?: number; message?: string } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  if (keys.length === 0 || !keys.every((k) => k === "progress" || k === "message")) return false;
-  const v = value as { progress?: unknown; message?: unknown };
-  return (v.progress === undefined || typeof v.progress === "number") && (v.message === undefined || typeof v.message === "string");
-}
-
-function isStream(value: unknown): value is { stream: unknown } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "stream" in value;
 }

@@ -7,9 +7,15 @@ export { WorkerError, JobAbortedError } from "./errors.js";
 export { createMockHandler } from "./mock-handler.js";
 export { createExecHandler } from "./exec-handler.js";
 export type { ExecHandlerOptions } from "./exec-handler.js";
+export { createPersistentExecHandler } from "./exec-persistent-handler.js";
+export type { PersistentExecHandler, PersistentExecOptions } from "./exec-persistent-handler.js";
+export { createHttpHandler } from "./http-handler.js";
+export type { HttpHandlerOptions } from "./http-handler.js";
+export { createOpenAiHandler } from "./openai-handler.js";
+export type { LlmResult, OpenAiHandlerOptions } from "./openai-handler.js";
 export type { MockHandlerOptions, MockResult } from "./mock-handler.js";
-export { createConsoleLogger } from "./log.js";
-export type { ConsoleLoggerOptions } from "./log.js";
+export { createConsoleLogger, createJsonLogger } from "./log.js";
+export type { ConsoleLoggerOptions, JsonLoggerOptions } from "./log.js";
 export type {
   DeliveryOutcome,
   DisconnectReason,

@@ -82,3 +82,46 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): WorkerL
     error: (message, fields) => write("error", message, fields),
   };
 }
+
+export interface JsonLoggerOptions {
+  verbose?: boolean;
+  stream?: LogStream;
+  now?: () => Date;
+}
+
+function jsonSafe(value: unknown): unknown {
+  return value instanceof Error ? value.message : value;
+}
+
+/**
+ * `--json-logs`: one JSON object per line, `{"time","level","msg",...fields}`, for log
+ * collectors. Fields come after the fixed keys and cannot overwrite them.
+ */
+export function createJsonLogger(options: JsonLoggerOptions = {}): WorkerLogger {
+  const stream = options.stream ?? process.stdout;
+  const now = options.now ?? (() => new Date());
+
+  const write = (level: Level, message: string, fields?: LogFields): void => {
+    const time = now().toISOString();
+    const entry: Record<string, unknown> = { time, level, msg: message };
+    for (const [key, value] of Object.entries(fields ?? {})) {
+      if (value !== undefined && !(key in entry)) entry[key] = jsonSafe(value);
+    }
+    let line: string;
+    try {
+      line = JSON.stringify(entry);
+    } catch {
+      line = JSON.stringify({ time, level, msg: message, fields: "[unserialisable]" });
+    }
+    stream.write(`${line}\n`);
+  };
+
+  return {
+    debug: (message, fields) => {
+      if (options.verbose) write("debug", message, fields);
+    },
+    info: (message, fields) => write("info", message, fields),
+    warn: (message, fields) => write("warn", message, fields),
+    error: (message, fields) => write("error", message, fields),
+  };
+}

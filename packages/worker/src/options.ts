@@ -41,8 +41,8 @@ export function resolveOptions(options: WorkerOptions): ResolvedOptions {
     throw new TypeError(`server must be an absolute URL such as http://127.0.0.1:5001, got "${options.server}"`);
   }
 
-  const spaces = [...new Set(options.spaces.map((s) => s.trim()).filter((s) => s.length > 0))];
-  if (spaces.length === 0) throw new TypeError("spaces must name at least one space");
+  const spaces = [...new Set((options.spaces ?? []).map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (spaces.length === 0 && options.token === undefined) throw new TypeError("spaces must name at least one space (or give a worker token, which names its own)");
   if (spaces.length > MAX_SPACES) throw new RangeError(`a worker may serve at most ${MAX_SPACES} spaces`);
 
   const capacity = options.capacity ?? 1;

@@ -7,11 +7,8 @@ import type { ResolvedOptions } from "./options.js";
  * connection back the requests it was running.
  */
 export function buildRegisterMessage(options: ResolvedOptions, resumeId?: string): RegisterMessage {
-  const message: RegisterMessage = {
-    space_name: options.spaces[0],
-    spaces: options.spaces,
-    capacity: options.capacity,
-  };
+  // No spaces: the server takes the token's own space.
+  const message: RegisterMessage = options.spaces.length > 0 ? { space_name: options.spaces[0], spaces: options.spaces, capacity: options.capacity } : { capacity: options.capacity };
   if (options.name !== undefined) message.name = options.name;
   if (options.version !== undefined) message.version = options.version;
   if (resumeId !== undefined) message.resume_id = resumeId;

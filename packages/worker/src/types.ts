@@ -19,8 +19,8 @@ export interface WorkerOptions {
   server: string;
   /** Worker token (`wss_…`); leave out for spaces with open worker registration. */
   token?: string;
-  /** Names of the spaces to serve (at least one). */
-  spaces: string[];
+  /** Names of the spaces to serve; leave out (or empty) to serve the worker token's own space. */
+  spaces?: string[];
   /** Requests the server may hand this worker at once, 1..64; default 1. */
   capacity?: number;
   /** Shown to admins; defaults to the host name. */

@@ -247,10 +247,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     clearTimeout(this.reconnectTimer);
     this.manualReconnects += 1;
     const attempt = this.manualReconnects;
-    const delay = Math.min(
-      this.options.reconnectDelayMs * 2 ** (attempt - 1),
-      this.options.reconnectDelayMaxMs,
-    );
+    // Jittered (±50 %) so that workers dropped together do not all come back at once.
+    const delay = Math.min(this.options.reconnectDelayMs * 2 ** (attempt - 1), this.options.reconnectDelayMaxMs) * (0.5 + Math.random());
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.state === "closed") return;
