@@ -33,6 +33,18 @@ describe("relay", () => {
     return worker;
   }
 
+  it("registers a worker that names no space for its token's own space", async () => {
+    const { space, token } = await server.space();
+    const worker = new Worker({ server: server.url, token });
+    cleanups.push(() => worker.stop({ drainTimeoutMs: 0 }));
+    worker.handle(() => ({ ok: true }));
+    const registered = await worker.start();
+    expect(registered.spaces).toEqual([{ id: space.id, name: space.name }]);
+    const raw = await RawWorker.connect(server.url);
+    cleanups.push(() => raw.close());
+    expect(await raw.register({ capacity: 1 })).toMatchObject({ success: false, code: "space_not_found" });
+  });
+
   it("submits, dispatches to a worker, and returns the result", async () => {
     const { space, token } = await server.space();
     const worker = sdkWorker(token, space.name);

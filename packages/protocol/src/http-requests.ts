@@ -7,6 +7,13 @@ export const MAX_PROMPT_LENGTH = 20_000;
 export const SubmitBodySchema = z.object({
   prompt: z.string().max(MAX_PROMPT_LENGTH, `at most ${MAX_PROMPT_LENGTH} characters`).optional(),
   inputs: z.record(z.string().min(1).max(64), z.unknown()).optional(),
+  /** POSTed the request's final view when it ends in one of `events` (default: all endings). */
+  webhook: z
+    .object({
+      url: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000),
+      events: z.array(z.enum(["completed", "failed", "cancelled", "timed_out"])).min(1).max(4).optional(),
+    })
+    .optional(),
   /** Dispatched before lower priorities; above 0 only admins may set it. */
   priority: z.number().int().min(-10).max(10).optional(),
 });
@@ -24,6 +31,19 @@ export const ListRequestsQuerySchema = z.object({
 });
 export type ListRequestsQuery = z.infer<typeof ListRequestsQuerySchema>;
 
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  attempt: number;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  outcome: "delivered" | "retrying" | "gave_up";
+  duration_ms: number;
+  attempted_at: string;
+  next_attempt_at: string | null;
+}
+
 export interface RequestError {
   code: string;
   message: string;
@@ -33,6 +53,8 @@ export interface RequestView {
   id: string;
   space_id: string;
   state: RequestState;
+  /** What was asked (only the owner and admins ever see a request). */
+  prompt: string | null;
   /** 1-based place in the space's queue while queued, else null. */
   position: number | null;
   progress: number | null;

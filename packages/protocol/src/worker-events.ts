@@ -21,9 +21,8 @@ export const RegisterSchema = z
     version: z.string().trim().min(1).max(100).optional(),
     resume_id: z.string().min(1).max(100).optional(),
   })
-  .refine((r) => r.space_name !== undefined || (r.spaces?.length ?? 0) > 0, {
-    message: "give space_name or spaces",
-  });
+  // With neither, a worker token's own space is meant (checked by the server, which knows the token).
+  ;
 export type RegisterMessage = z.infer<typeof RegisterSchema>;
 
 const ErrorDetail = z.union([

@@ -32,6 +32,7 @@ import type { Database } from "./db/schema.js";
 import { installErrorHandler } from "./http/error-handler.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
+import { registerOpenApiRoutes } from "./ops/openapi-routes.js";
 import { DeadlineTimer } from "./requests/deadline-timer.js";
 import { Dispatcher } from "./requests/dispatcher.js";
 import { RequestEvents } from "./requests/request-events.js";
@@ -50,6 +51,10 @@ import { WorkerRegistry } from "./workers/worker-registry.js";
 import { WorkerService } from "./workers/worker-service.js";
 import { WorkerSessionStore } from "./workers/worker-session-store.js";
 import { registerWebRoutes } from "./web/web-routes.js";
+import { WebhookUrlPolicy } from "./webhooks/url-policy.js";
+import { WebhookDeliverer } from "./webhooks/webhook-deliverer.js";
+import { registerWebhookRoutes } from "./webhooks/webhook-routes.js";
+import { WebhookStore } from "./webhooks/webhook-store.js";
 
 export interface BuildOptions {
   logger?: Logger;
@@ -127,7 +132,10 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     positionDebounceMs: POSITION_DEBOUNCE_MS,
   });
   const dispatcher = new Dispatcher({ store: requestStore, spaces: spaceStore, registry, events, clock, log });
+  const webhookStore = new WebhookStore(db);
+  const webhookPolicy = new WebhookUrlPolicy(config.webhookAllowPrivate);
   const requests = new RequestService({
+    vetWebhookUrl: (url) => webhookPolicy.vet(url),
     store: requestStore,
     registry,
     dispatcher,
@@ -198,6 +206,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   installErrorHandler(http, (code) => metrics.httpError(code));
   installAuthHook(http, auth);
   registerHealthRoutes(http, db, caps);
+  registerOpenApiRoutes(http);
   registerMetricsRoutes(http, metrics, config.metricsToken);
   registerAuthRoutes(http, auth, {
     secureCookies: config.trustProxy,
@@ -208,6 +217,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);
   const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES });
+  registerWebhookRoutes(http, requests, webhookStore);
   registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock, onWorkerChange: (w) => w.spaceIds.forEach((id) => events.spaceChanged(id)) }));
   await registerWebRoutes(http, config.webDir);
 
@@ -244,6 +254,22 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   await sessionStore.closeAllOpen(clock.now());
   const recovered = await requests.recover(resumable);
   if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
+  const webhooks = new WebhookDeliverer({
+    events,
+    requests: requestStore,
+    store: webhookStore,
+    policy: webhookPolicy,
+    clock,
+    log,
+    options: {
+      maxAttempts: config.webhookMaxAttempts,
+      retryBaseMs: config.webhookRetryBaseMs,
+      giveUpAfterMs: config.webhookGiveUpMs,
+      timeoutMs: config.webhookTimeoutMs,
+    },
+  });
+  const resumedWebhooks = await webhooks.resume();
+  if (resumedWebhooks > 0) log.info({ webhooks: resumedWebhooks }, "resumed webhook deliveries from the previous run");
   await deadlines.start();
   const retention = new RetentionSweeper({ db, clock, log, retentionDays: config.retentionDays });
   retention.start();
@@ -276,6 +302,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       closing ??= (async () => {
         await deadlines.stop();
         await retention.stop();
+        await webhooks.close();
         live.close();
         feeds.close();
         sse.closeAll();
@@ -287,8 +314,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         // close handshake, a keep-alive socket mid-request) are cut rather than waited for.
         const cut = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
         await io.close().catch(() => undefined);
-        clearTimeout(cut);
         await http.close();
+        clearTimeout(cut);
         await dispatcher.stop();
         await db.destroy();
       })();

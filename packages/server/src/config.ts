@@ -47,6 +47,11 @@ export interface ServerConfig {
   spaceStatusIntervalMs: number;
   /** Finished requests older than this many days are purged hourly; 0 keeps them. */
   retentionDays: number;
+  webhookAllowPrivate: boolean;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
+  webhookGiveUpMs: number;
+  webhookTimeoutMs: number;
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
   /** The built web app (`npm run build`); the site answers with a hint when it is missing. */

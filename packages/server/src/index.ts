@@ -5,3 +5,5 @@ export { migrateOrThrow, migrateToLatest } from "./db/migrate.js";
 export { AppError } from "./http/app-error.js";
 export { systemClock, type Clock } from "./util/time.js";
 export { CONFIG_OPTIONS, renderConfigurationDoc, type ConfigOption } from "./config-options.js";
+export { buildOpenApiDocument, openApiJson, type OpenApiDocument } from "./ops/openapi.js";
+export { verifyDelivery as verifyWebhookSignature, signDelivery as signWebhookDelivery } from "./webhooks/signing.js";

@@ -45,6 +45,7 @@ export class AuthService {
       role,
       disabled: 0,
       created_at: this.deps.clock.now(),
+      webhook_secret: null,
     };
     try {
       await this.deps.users.insert(row);

@@ -17,16 +17,16 @@ export class SessionStore {
       .selectFrom("sessions")
       .innerJoin("users", "users.id", "sessions.user_id")
       .selectAll("sessions")
-      .select(["users.username", "users.username_key", "users.password_hash", "users.role", "users.disabled", "users.created_at as user_created_at"])
+      .select(["users.username", "users.username_key", "users.password_hash", "users.role", "users.disabled", "users.created_at as user_created_at", "users.webhook_secret"])
       .where("sessions.id", "=", idHash)
       .where("sessions.expires_at", ">", now)
       .where("users.disabled", "=", 0)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { username, username_key, password_hash, role, disabled, user_created_at, ...session } = row;
+    const { username, username_key, password_hash, role, disabled, user_created_at, webhook_secret, ...session } = row;
     return {
       session,
-      user: { id: session.user_id, username, username_key, password_hash, role, disabled, created_at: user_created_at },
+      user: { id: session.user_id, username, username_key, password_hash, role, disabled, created_at: user_created_at, webhook_secret },
     };
   }
 

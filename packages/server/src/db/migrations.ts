@@ -144,5 +144,32 @@ export function buildMigrations(caps: DialectCapabilities): Record<string, Migra
         await db.schema.alterTable("spaces").dropColumn("user_in_flight_limit").execute();
       },
     },
+    "0003_webhooks": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("requests").addColumn("webhook", "text").execute();
+        // The key users verify deliveries with; it must be readable to sign, so it is not hashed.
+        await db.schema.alterTable("users").addColumn("webhook_secret", "text").execute();
+        await db.schema
+          .createTable("webhook_deliveries")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("request_id", "text", (c) => c.notNull().references("requests.id").onDelete("cascade"))
+          .addColumn("event", "text", (c) => c.notNull())
+          .addColumn("attempt", "integer", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("status_code", "integer")
+          .addColumn("error", "text")
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("duration_ms", "integer", (c) => c.notNull())
+          .addColumn("attempted_at", "bigint", (c) => c.notNull())
+          .addColumn("next_attempt_at", "bigint")
+          .execute();
+        await db.schema.createIndex("webhook_deliveries_request").on("webhook_deliveries").columns(["request_id", "attempted_at"]).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropTable("webhook_deliveries").execute();
+        await db.schema.alterTable("requests").dropColumn("webhook").execute();
+        await db.schema.alterTable("users").dropColumn("webhook_secret").execute();
+      },
+    },
   };
 }

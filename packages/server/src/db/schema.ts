@@ -13,6 +13,8 @@ export interface UsersTable {
   role: "admin" | "user";
   disabled: number;
   created_at: number;
+  /** HMAC key for the user's webhook signatures; created on first use. */
+  webhook_secret: string | null;
 }
 
 export interface SessionsTable {
@@ -92,6 +94,8 @@ export interface RequestsTable {
   priority: number;
   /** The request's round in its user's share of the queue (round-robin across users). */
   fair_tag: number;
+  /** JSON {url, events} when the submitter asked for webhook deliveries. */
+  webhook: string | null;
   prompt: string | null;
   /** JSON object of the other inputs. */
   inputs: string;
@@ -112,6 +116,22 @@ export interface RequestsTable {
   deadline_at: number;
 }
 
+export interface WebhookDeliveriesTable {
+  id: string;
+  request_id: string;
+  /** The terminal state delivered. */
+  event: string;
+  attempt: number;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  /** "delivered", "retrying" or "gave_up". */
+  outcome: "delivered" | "retrying" | "gave_up";
+  duration_ms: number;
+  attempted_at: number;
+  next_attempt_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -120,4 +140,5 @@ export interface Database {
   worker_tokens: WorkerTokensTable;
   worker_sessions: WorkerSessionsTable;
   requests: RequestsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

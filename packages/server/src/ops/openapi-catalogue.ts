@@ -16,16 +16,17 @@ import {
   SubmitBodySchema,
   WaitQuerySchema,
 } from "@wsspaces/protocol";
-import { anyJson, constant, listOf, shape, string } from "./openapi-json-schema.js";
+import { anyJson, constant, integer, listOf, shape, string } from "./openapi-json-schema.js";
 import { ref } from "./openapi-schemas.js";
 import type { Access, HttpMethod, JsonSchema } from "./openapi-types.js";
 
-export type Tag = "auth" | "spaces" | "requests" | "seed" | "admin" | "ops";
+export type Tag = "auth" | "spaces" | "requests" | "webhooks" | "seed" | "admin" | "ops";
 
 export const TAGS: Record<Tag, string> = {
   auth: "Sign-up, sign-in and API keys.",
   spaces: "Spaces and their worker tokens.",
   requests: "Submitting requests, reading them and following them live.",
+  webhooks: "Requests may name a webhook URL that is POSTed their final view; deliveries are signed with the user's webhook secret.",
   seed: "The original Flask site's routes, answering in its `{success, …}` shape. New code should use /api/v1.",
   admin: "Site-wide views and user management for admins.",
   ops: "Health checks, metrics and this API description.",
@@ -273,17 +274,21 @@ export const ROUTES: RouteSpec[] = [
     method: "POST",
     path: "/api/v1/spaces/{id}/requests",
     summary: "Submit a request to a space",
-    description: "With `?wait=N` (N > 0) the answer is held until the request is terminal or N seconds pass, and carries the full request view.",
+    description: "With `?wait=N` (N > 0) the answer is held until the request is terminal or N seconds pass, and carries the full request view. A `priority` above 0 is for admins only (`403 forbidden`).",
     tag: "requests",
     access: "user",
     params: spaceId,
     query: WaitQuerySchema,
     body: SubmitBodySchema,
     responses: [
-      { status: 202, description: "Stored; it will reach exactly one terminal state. With `?wait`: still running, with the full view.", schema: ref("SubmitResponse") },
-      { status: 200, description: "With `?wait`: finished within the wait.", schema: { allOf: [ref("SubmitResponse"), ref("RequestView")] } },
+      {
+        status: 202,
+        description: "Stored; it will reach exactly one terminal state. With `?wait`: not finished yet, as a SubmitWaitResponse.",
+        schema: { anyOf: [ref("SubmitResponse"), ref("SubmitWaitResponse")] },
+      },
+      { status: 200, description: "With `?wait`: finished within the wait.", schema: ref("SubmitWaitResponse") },
     ],
-    errors: ["not_found", "space_offline", "queue_full", "rate_limited"],
+    errors: ["forbidden", "not_found", "space_offline", "space_paused", "queue_full", "rate_limited"],
   },
   {
     operationId: "getRequest",
@@ -309,6 +314,30 @@ export const ROUTES: RouteSpec[] = [
     errors: ["invalid_state"],
   },
   {
+    operationId: "retryRequest",
+    method: "POST",
+    path: "/api/v1/requests/{id}/retry",
+    summary: "Submit a failed, timed-out or cancelled request again",
+    description: "A new request with the same inputs (and priority, where the caller may set it), through every check a submission passes.",
+    tag: "requests",
+    access: "owner",
+    params: requestId,
+    responses: [{ status: 202, description: "The new request.", schema: ref("RetryResponse") }],
+    errors: ["invalid_state", "space_offline", "space_paused", "queue_full", "rate_limited"],
+  },
+  {
+    operationId: "purgeQueue",
+    method: "POST",
+    path: "/api/v1/spaces/{id}/queue/purge",
+    summary: "Cancel every queued request of a space",
+    description: "Requests already dispatched keep running.",
+    tag: "requests",
+    access: "admin",
+    params: spaceId,
+    responses: [{ status: 200, description: "How many were removed.", schema: shape<{ purged: number }>({ purged: integer() }) }],
+    errors: ["not_found"],
+  },
+  {
     operationId: "listRequests",
     method: "GET",
     path: "/api/v1/requests",
@@ -332,6 +361,37 @@ export const ROUTES: RouteSpec[] = [
     responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream", schema: string("Server-Sent Events."), example: SSE_EXAMPLE }],
   },
 
+  // ---- webhooks --------------------------------------------------------------------------
+  {
+    operationId: "listWebhookDeliveries",
+    method: "GET",
+    path: "/api/v1/requests/{id}/webhooks",
+    summary: "The delivery log of a request's webhook",
+    tag: "webhooks",
+    access: "owner",
+    params: requestId,
+    responses: [{ status: 200, description: "One entry per delivery attempt.", schema: listOf("deliveries", ref("WebhookDeliveryView")) }],
+  },
+  {
+    operationId: "getWebhookSecret",
+    method: "GET",
+    path: "/api/v1/me/webhook-secret",
+    summary: "The key the caller's webhook deliveries are signed with",
+    description: "Created on first read.",
+    tag: "webhooks",
+    access: "user",
+    responses: [{ status: 200, description: "The secret.", schema: shape<{ secret: string }>({ secret: string() }) }],
+  },
+  {
+    operationId: "rotateWebhookSecret",
+    method: "POST",
+    path: "/api/v1/me/webhook-secret",
+    summary: "Replace the caller's webhook signing key",
+    tag: "webhooks",
+    access: "user",
+    responses: [{ status: 200, description: "The new secret.", schema: shape<{ secret: string }>({ secret: string() }) }],
+  },
+
   // ---- seed compatibility ----------------------------------------------------------------
   {
     operationId: "seedSubmit",
@@ -345,7 +405,7 @@ export const ROUTES: RouteSpec[] = [
     body: SeedSubmitBodySchema,
     bodyTypes: JSON_AND_FORMS,
     responses: [{ status: 200, description: "Submitted.", schema: ref("SeedSubmitResponse") }],
-    errors: ["not_found", "space_offline", "queue_full", "rate_limited"],
+    errors: ["not_found", "space_offline", "space_paused", "queue_full", "rate_limited"],
     seedErrors: true,
   },
   {
@@ -369,6 +429,18 @@ export const ROUTES: RouteSpec[] = [
     tag: "admin",
     access: "admin",
     responses: [{ status: 200, description: "Oldest connection first.", schema: listOf("workers", ref("AdminWorkerView")) }],
+  },
+  {
+    operationId: "drainWorker",
+    method: "POST",
+    path: "/api/v1/admin/workers/{id}/drain",
+    summary: "Stop sending a worker new work",
+    description: "What it holds finishes normally.",
+    tag: "admin",
+    access: "admin",
+    params: { id: "Worker connection id (`wrk_…`)." },
+    responses: [{ status: 200, description: "The worker, now draining.", schema: ref("AdminWorkerView") }],
+    errors: ["not_found"],
   },
   {
     operationId: "adminRequests",

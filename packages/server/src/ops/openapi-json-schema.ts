@@ -25,7 +25,7 @@ export const optional = (schema: JsonSchema): OptionalProperty => ({ optional: s
 
 /** An object schema checked against the TypeScript type `T` (see {@link Properties}). */
 export function shape<T>(properties: Properties<T>, description?: string): JsonSchema {
-  const entries = Object.entries(properties) as [string, JsonSchema | OptionalProperty][];
+  const entries = Object.entries<JsonSchema | OptionalProperty>(properties);
   const required = entries.filter(([, value]) => !isOptional(value)).map(([key]) => key);
   return {
     type: "object",

@@ -21,6 +21,7 @@ import type {
   StreamEventData,
   SubmitResponse,
   UserView,
+  WebhookDeliveryView,
   WorkerPresenceView,
   WorkerTokenView,
 } from "@wsspaces/protocol";
@@ -69,6 +70,9 @@ export type SchemaName =
   | "RequestError"
   | "RequestView"
   | "SubmitResponse"
+  | "SubmitWaitResponse"
+  | "RetryResponse"
+  | "WebhookDeliveryView"
   | "SeedSubmitResponse"
   | "SeedStatusResponse"
   | "StateEventData"
@@ -109,6 +113,8 @@ const spaceProperties: Properties<SpaceSummary> = {
   max_queue: integer("Most requests that may wait at once."),
   queue_offline: boolean("Accept submissions while no worker is connected."),
   open_workers: boolean("Workers may register without a token."),
+  pause: { type: "string", enum: ["off", "queue", "reject"], description: "`queue`: takes requests but dispatches none; `reject`: takes none." },
+  user_in_flight_limit: integer("Requests one user may have running at once; 0 = no cap."),
   created_at: time(),
   connected: boolean("At least one (not suspended) worker is registered for the space."),
   workers: integer("Connected workers (suspended ones not counted)."),
@@ -139,6 +145,7 @@ const requestProperties: Properties<RequestView> = {
   id: id("req"),
   space_id: id("spc"),
   state: ref("RequestState"),
+  prompt: nullableString(),
   position: nullableInteger("1-based place in the queue while `queued`, else null."),
   progress: nullableNumber("0..1"),
   progress_message: nullableString(),
@@ -195,6 +202,20 @@ export const COMPONENT_SCHEMAS: Record<SchemaName, JsonSchema> = {
   RequestError: shape<RequestError>({ code: string("`worker_error`, `worker_lost`, `timed_out` or `cancelled`."), message: string() }),
   RequestView: shape<RequestView>(requestProperties),
   SubmitResponse: shape<SubmitResponse>(submitProperties),
+  SubmitWaitResponse: { allOf: [ref("SubmitResponse"), ref("RequestView")], description: "With `?wait=N`: the submit fields merged into the request view." },
+  RetryResponse: shape<SubmitResponse & { retry_of: string }>({ ...submitProperties, retry_of: string("The request this one retries.") }),
+  WebhookDeliveryView: shape<WebhookDeliveryView>({
+    id: string(),
+    event: string("The ending that triggered it, e.g. `completed`."),
+    attempt: integer(),
+    url: string(),
+    status_code: nullableInteger("The receiver's HTTP status; null when no answer came."),
+    error: nullableString(),
+    outcome: { type: "string", enum: ["delivered", "retrying", "gave_up"] },
+    duration_ms: integer(),
+    attempted_at: time(),
+    next_attempt_at: nullableTime(),
+  }),
   SeedSubmitResponse: shape<{ success: true; request_id: string; status: string; position: number | null }>({
     success: constant(true),
     request_id: id("req"),

@@ -35,6 +35,8 @@ export interface RequestServiceDeps {
   log: Logger;
   maxAttempts: number;
   userQueueLimit: number;
+  /** Throws when a webhook URL may not be used (SSRF policy). */
+  vetWebhookUrl: (url: string) => Promise<unknown>;
   /** Submissions per user per minute (token bucket); 0 turns the limit off. */
   submitLimiter: SubmitLimiter;
   eta: EtaEstimator;
@@ -75,6 +77,7 @@ export class RequestService {
     const priority = body.priority ?? 0;
     if (priority > 0 && !isAdmin(principal)) throw new AppError("forbidden", "Only admins can raise a request's priority.");
     if (space.pause === "reject") throw new AppError("space_paused", `"${space.name}" is paused and takes no requests right now.`);
+    if (body.webhook) await this.deps.vetWebhookUrl(body.webhook.url);
     const now = clock.now();
     const row = await store.insert({
       id: newId("req"),
@@ -83,6 +86,7 @@ export class RequestService {
       state: "queued",
       priority,
       fair_tag: await store.fairTagFor(space.id, principal.userId, priority),
+      webhook: body.webhook ? JSON.stringify({ url: body.webhook.url, events: body.webhook.events ?? ["completed", "failed", "cancelled", "timed_out"] }) : null,
       prompt: submission.prompt,
       inputs: JSON.stringify(submission.inputs),
       attempt: 0,

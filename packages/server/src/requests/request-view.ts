@@ -8,6 +8,7 @@ export function requestView(row: RequestRow, position: number | null, etaSeconds
     id: row.id,
     space_id: row.space_id,
     state: row.state,
+    prompt: row.prompt,
     position,
     progress: row.progress,
     progress_message: row.progress_message,

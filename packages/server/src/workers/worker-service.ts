@@ -52,6 +52,12 @@ export class WorkerService {
 
     const names = [...new Set([...(msg.space_name !== undefined ? [msg.space_name] : []), ...(msg.spaces ?? [])])];
     const spaces: SpaceRow[] = [];
+    if (names.length === 0) {
+      // No space named: the token's own space (a token opens exactly one).
+      const own = credential ? await this.deps.spaces.byId(credential.spaceId) : undefined;
+      if (!own) return refusal("space_not_found", credential ? "The token's space no longer exists." : "Give space_name (or spaces), or connect with a worker token.");
+      names.push(own.name);
+    }
     for (const name of names) {
       const space = await this.deps.spaces.byName(name);
       if (!space) return refusal("space_not_found", `No space named "${name}".`);
