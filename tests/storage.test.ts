@@ -36,7 +36,7 @@ describe.each(DIALECTS)("storage on %s", (dialect) => {
   });
 
   async function makeUser(name = `user${n++}`) {
-    const row = { id: `usr_${name}`, username: name, username_key: name.toLowerCase(), password_hash: "x", role: "user" as const, disabled: 0, created_at: Date.now() };
+    const row = { id: `usr_${name}`, username: name, username_key: name.toLowerCase(), password_hash: "x", role: "user" as const, disabled: 0, created_at: Date.now(), webhook_secret: null };
     await users.insert(row);
     return row;
   }
@@ -53,6 +53,8 @@ describe.each(DIALECTS)("storage on %s", (dialect) => {
       max_queue: 100,
       queue_offline: 0,
       open_workers: 0,
+      pause: "off" as const,
+      user_in_flight_limit: 0,
       created_at: now,
       updated_at: now,
       deleted_at: null,
@@ -68,6 +70,8 @@ describe.each(DIALECTS)("storage on %s", (dialect) => {
       space_id: spaceId,
       user_id: userId,
       state: "queued",
+      fair_tag: 0,
+      webhook: null,
       priority: 0,
       prompt: "hello",
       inputs: "{}",

@@ -97,4 +97,6 @@ export interface LiveServerToClientEvents {
   /** The space was deleted (or is no longer visible): drop it. */
   space_removed: (msg: { space_id: string }) => void;
   request_event: (event: RequestFeedEvent) => void;
+  /** A space was created or deleted: a gallery re-reads `GET /api/v1/spaces`. */
+  spaces_changed: () => void;
 }

@@ -177,6 +177,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       // A pause lifted or a cap raised may free queued work.
       void dispatcher.pump(spaceId);
     },
+    onCatalogueChange: () => events.emit("catalogue"),
   });
 
   // The gateways are attached below, after HTTP; metrics read their counters only when scraped.

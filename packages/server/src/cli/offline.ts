@@ -45,6 +45,7 @@ export async function openOffline(dataDir: string | undefined): Promise<OfflineS
     disconnectWorkers: () => undefined,
     cancelPending: () => Promise.resolve(),
     onChange: () => undefined,
+    onCatalogueChange: () => undefined,
   });
   return { opened, auth, spaces, close: () => opened.db.destroy() };
 }

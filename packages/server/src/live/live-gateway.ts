@@ -67,6 +67,7 @@ export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { 
     log: deps.log,
   });
   deps.events.on("space", (spaceId) => broadcaster.changed(spaceId));
+  deps.events.on("catalogue", () => nsp.emit("spaces_changed"));
   deps.feeds.onEvent((event) => nsp.to(requestRoom(event.request_id)).emit("request_event", event));
 
   nsp.use((socket, next) => {

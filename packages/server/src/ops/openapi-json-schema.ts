@@ -50,7 +50,6 @@ export const time = (description?: string): JsonSchema => described({ type: "str
 export const nullableTime = (description?: string): JsonSchema => described({ type: ["string", "null"], format: "date-time" }, description);
 export const integer = (description?: string): JsonSchema => described({ type: "integer" }, description);
 export const nullableInteger = (description?: string): JsonSchema => described({ type: ["integer", "null"] }, description);
-export const number = (description?: string): JsonSchema => described({ type: "number" }, description);
 export const nullableNumber = (description?: string): JsonSchema => described({ type: ["number", "null"] }, description);
 export const boolean = (description?: string): JsonSchema => described({ type: "boolean" }, description);
 export const anyJson = (description?: string): JsonSchema => described({}, description);

@@ -14,6 +14,8 @@ interface BusEvents {
   request: [RequestEvent];
   /** Something a space page shows changed: workers, queue. */
   space: [string];
+  /** A space was created or deleted. */
+  catalogue: [];
 }
 
 /**

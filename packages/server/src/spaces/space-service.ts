@@ -32,6 +32,8 @@ export interface SpaceServiceDeps {
   cancelPending: (spaceId: string) => Promise<void>;
   /** Something a space page shows changed. */
   onChange: (spaceId: string) => void;
+  /** A space was created or deleted. */
+  onCatalogueChange: () => void;
 }
 
 export class SpaceService {
@@ -62,6 +64,7 @@ export class SpaceService {
       if (await this.deps.spaces.byName(body.name)) throw new AppError("conflict", `A space named "${body.name}" already exists.`, { cause: err });
       throw err;
     }
+    this.deps.onCatalogueChange();
     return row;
   }
 
@@ -108,6 +111,7 @@ export class SpaceService {
     await this.deps.cancelPending(id);
     await this.deps.spaces.markDeleted(id, now);
     this.deps.onChange(id);
+    this.deps.onCatalogueChange();
   }
 
   async list(): Promise<SpaceSummary[]> {
