@@ -1,6 +1,7 @@
 // @ts-check
 import js from "@eslint/js";
 import globals from "globals";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -23,8 +24,15 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to a terminal on purpose.
-    files: ["**/src/cli/**", "packages/worker/src/cli*.ts", "bin/**", "bench/**", "tests/**", "packages/*/test/**"],
+    files: ["**/src/cli/**", "packages/worker/src/cli*.ts", "bin/**", "bench/**", "scripts/**", "tests/**", "packages/*/test/**"],
     rules: { "no-console": "off" },
+  },
+  {
+    // The web app runs in browsers: their globals, and the rules of hooks.
+    files: ["packages/web/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { "react-hooks": reactHooks },
+    rules: { ...reactHooks.configs["recommended-latest"].rules },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

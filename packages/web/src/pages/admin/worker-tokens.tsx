@@ -1,0 +1,113 @@
+import { useState, type FormEvent } from "react";
+import type { CreatedWorkerToken, SpaceSummary } from "@wsspaces/protocol";
+import { api } from "../../api/endpoints";
+import { toApiError, type ApiError } from "../../api/api-error";
+import { ConfirmButton } from "../../components/confirm-button";
+import { CodeBlock } from "../../components/copy-button";
+import { ErrorMessage } from "../../components/error-message";
+import { Field } from "../../components/field";
+import { useI18n } from "../../i18n/i18n";
+import { workerCommand } from "../../util/shell";
+import { useLoad } from "../../util/use-load";
+
+/** A space's worker tokens: create (shown once, with the connect command), list, revoke. */
+export function WorkerTokens({ space }: { space: SpaceSummary }) {
+  const { t, formatDateTime } = useI18n();
+  const tokens = useLoad(`tokens:${space.id}`, (signal) => api.spaces.tokens(space.id, signal));
+  const [name, setName] = useState("");
+  const [created, setCreated] = useState<CreatedWorkerToken | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    api.spaces.createToken(space.id, name.trim() || undefined).then(
+      (token) => {
+        setCreated(token);
+        setName("");
+        setBusy(false);
+        tokens.reload();
+      },
+      (err: unknown) => {
+        setError(toApiError(err));
+        setBusy(false);
+      },
+    );
+  };
+
+  const revoke = (tokenId: string) => {
+    setError(null);
+    api.spaces.revokeToken(space.id, tokenId).then(
+      () => {
+        if (created?.id === tokenId) setCreated(null);
+        tokens.reload();
+      },
+      (err: unknown) => setError(toApiError(err)),
+    );
+  };
+
+  const list = tokens.value?.worker_tokens ?? [];
+  return (
+    <section className="panel" aria-labelledby="tokens-title" data-testid="worker-tokens">
+      <h2 id="tokens-title">{t("admin.tokensTitle")}</h2>
+      <p className="muted">{t("admin.tokensIntro")}</p>
+      <form className="inline-form" onSubmit={create}>
+        <Field label={t("admin.tokenName")} value={name} onChange={(e) => setName(e.target.value)} placeholder={t("admin.tokenNamePlaceholder")} maxLength={100} />
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {t("admin.createToken")}
+        </button>
+      </form>
+      {created && (
+        <div className="secret" role="status" data-testid="created-token">
+          <p>
+            <strong>{t("admin.tokenCreated")}</strong>
+          </p>
+          <CodeBlock code={created.token} label={t("admin.tokensTitle")} />
+          <p>{t("admin.tokenCommand")}</p>
+          <CodeBlock code={workerCommand(window.location.origin, space.name, created.token)} label={t("space.connectTitle")} className="code--command" />
+        </div>
+      )}
+      {error && <ErrorMessage error={error} />}
+      {tokens.error && <ErrorMessage error={tokens.error} />}
+      {tokens.value && list.length === 0 && <p className="muted">{t("admin.tokensEmpty")}</p>}
+      {list.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t("common.name")}</th>
+                <th scope="col">{t("account.keyPrefix")}</th>
+                <th scope="col">{t("common.created")}</th>
+                <th scope="col">{t("common.lastUsed")}</th>
+                <th scope="col">{t("admin.col.status")}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("common.actions")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((token) => (
+                <tr key={token.id}>
+                  <td>{token.name}</td>
+                  <td>
+                    <code>{token.prefix}…</code>
+                  </td>
+                  <td>{formatDateTime(token.created_at)}</td>
+                  <td>{token.last_used_at ? formatDateTime(token.last_used_at) : t("common.never")}</td>
+                  <td>{token.revoked_at ? `${t("admin.tokenRevoked")} ${formatDateTime(token.revoked_at)}` : t("admin.tokenActive")}</td>
+                  <td>
+                    {!token.revoked_at && (
+                      <ConfirmButton label={t("account.revoke")} question={t("admin.revokeTokenConfirm", { name: token.name })} onConfirm={() => revoke(token.id)} />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
