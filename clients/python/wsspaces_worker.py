@@ -251,7 +251,7 @@ class Worker:
 
     :param server: the site, e.g. ``http://127.0.0.1:5001`` (a path prefix is kept).
     :param token: the space's worker token (``wss_...``); None for open registration.
-    :param space: the space to serve (a name), or a list of names (open registration only).
+    :param space: the space to serve (a name), or a list of names; leave out to serve the token's own space.
     :param capacity: requests run at once (1..64); also the thread pool's size.
     :param name: shown to admins; defaults to the host name.
     """
@@ -262,8 +262,8 @@ class Worker:
         names = [space] if isinstance(space, str) else list(space or [])
         names += list(spaces or [])
         self.spaces = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
-        if not self.spaces:
-            raise ValueError("give the space to serve: Worker(server, token, space='Name')")
+        if not self.spaces and not token:
+            raise ValueError("give the space to serve: Worker(server, token, space='Name'), or a token (it names its own space)")
         if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
             raise ValueError("capacity must be an integer from 1 to %d" % MAX_CAPACITY)
         parsed = urllib.parse.urlsplit(server)
@@ -472,7 +472,8 @@ class Worker:
             self._registered = False
             self._attempt += 1
             attempt = self._attempt
-            message = {"space_name": self.spaces[0], "spaces": self.spaces, "capacity": self.capacity}
+            # No space named: the server serves the token's own space.
+            message = {"space_name": self.spaces[0], "spaces": self.spaces, "capacity": self.capacity} if self.spaces else {"capacity": self.capacity}
             if self.name:
                 message["name"] = self.name
             if self.version:
