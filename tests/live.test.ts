@@ -349,6 +349,26 @@ describe("live request events", () => {
     await expect(anonymous.events(request_id).next()).rejects.toMatchObject({ status: 401, code: "unauthenticated" });
   });
 
+  it("caps the event streams one user holds open, and frees a place when one closes", async () => {
+    await server.close();
+    server = await startTestServer({ config: { sseStreamsPerUser: 2 } });
+    const { space } = await server.space({ queue_offline: true });
+    const { client } = await userClient();
+    const { request_id } = await client.submit(space.id, { prompt: "watched" });
+    const first = follow(client, request_id);
+    const second = follow(client, request_id);
+    await eventually(() => expect([first.events.length, second.events.length].every((n) => n > 0)).toBe(true));
+    await expect(client.events(request_id).next()).rejects.toMatchObject({ status: 429, code: "rate_limited" });
+    first.stop();
+    await first.done;
+    // The server notices the closed stream a moment after the client: retry until it has.
+    await eventually(async () => {
+      const stream = client.events(request_id);
+      expect((await stream.next()).done).toBe(false);
+      await stream.return(undefined);
+    });
+  });
+
   it("replays a finished request's feed to a late SSE reader, ending with done", async () => {
     const { space, token } = await server.space();
     const { client } = await userClient();

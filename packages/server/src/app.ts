@@ -217,7 +217,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerSpaceRoutes(http, spaces);
   registerRequestRoutes(http, requests, spaces);
   registerSeedRoutes(http, requests, spaces);
-  const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES });
+  const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, maxStreamsPerUser: config.sseStreamsPerUser });
   registerWebhookRoutes(http, requests, webhookStore);
   registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock, onWorkerChange: (w) => w.spaceIds.forEach((id) => events.spaceChanged(id)) }));
   await registerWebRoutes(http, config.webDir);

@@ -41,6 +41,7 @@ export interface ServerConfig {
   liveBufferEvents: number;
   /** A finished request's events stay this long once nobody reads them. */
   liveRetainMs: number;
+  sseStreamsPerUser: number;
   /** SSE comment heartbeat interval. */
   sseHeartbeatMs: number;
   /** A space's live status goes out at most once per this interval. */

@@ -12,6 +12,8 @@ export interface SseOptions {
   heartbeatMs: number;
   /** A reader this far behind (bytes buffered) is cut off; it resumes with Last-Event-ID. */
   maxBufferedBytes: number;
+  /** Open event streams one user may hold at once (each holds a socket and memory). */
+  maxStreamsPerUser: number;
 }
 
 const EventsQuerySchema = z.object({ last_event_id: z.string().max(100).optional() });
@@ -32,12 +34,17 @@ export function formatSseEvent(event: RequestFeedEvent): string {
 export function registerSseRoutes(app: FastifyInstance, requests: RequestService, feeds: RequestFeeds, options: SseOptions): { closeAll(): void } {
   // Hijacked responses are invisible to Fastify's close: they are ended here on shutdown.
   const open = new Set<() => void>();
+  const perUser = new Map<string, number>();
   app.get<{ Params: { id: string } }>("/api/v1/requests/:id/events", async (request, reply) => {
     const principal = requireUser(request.principal);
     const query = parseInput(EventsQuerySchema, request.query);
     const row = await requests.getVisible(principal, request.params.id);
+    if ((perUser.get(principal.userId) ?? 0) >= options.maxStreamsPerUser) {
+      throw new AppError("rate_limited", `At most ${options.maxStreamsPerUser} event streams can be open at once; close some first.`, { retryAfterSeconds: 5 });
+    }
     const feed = await feeds.open(row.id);
     if (!feed) throw new AppError("not_found", "No such request.");
+    perUser.set(principal.userId, (perUser.get(principal.userId) ?? 0) + 1);
     const header = request.headers["last-event-id"];
     const lastEventId = (typeof header === "string" && header !== "" ? header : undefined) ?? query.last_event_id;
 
@@ -59,6 +66,9 @@ export function registerSseRoutes(app: FastifyInstance, requests: RequestService
       closed = true;
       clearInterval(heartbeat);
       open.delete(finish);
+      const left = (perUser.get(principal.userId) ?? 1) - 1;
+      if (left > 0) perUser.set(principal.userId, left);
+      else perUser.delete(principal.userId);
       unsubscribe();
       res.end();
     };
