@@ -4,7 +4,7 @@ import type { UserRow, UserStore } from "../auth/user-store.js";
 import { AppError } from "../http/app-error.js";
 import type { RequestService } from "../requests/request-service.js";
 import type { SpaceStore } from "../spaces/space-store.js";
-import type { LiveWorker, WorkerRegistry } from "../workers/worker-registry.js";
+import { presenceOf, type LiveWorker, type WorkerRegistry } from "../workers/worker-registry.js";
 import type { RequestStore } from "../requests/request-store.js";
 import { iso, type Clock } from "../util/time.js";
 import { buildOverview } from "./overview.js";
@@ -46,13 +46,7 @@ export class AdminService {
     const views: AdminWorkerView[] = [];
     for (const w of this.deps.registry.all()) {
       views.push({
-        connection_id: w.id,
-        name: w.name,
-        version: w.version,
-        capacity: w.capacity,
-        in_flight: w.inFlight.size,
-        connected_at: iso(w.connectedAt),
-        last_seen_at: iso(w.lastSeenAt),
+        ...presenceOf(w),
         spaces: await Promise.all([...w.spaceIds].map(async (id) => ({ id, name: await spaceName(id) }))),
         address: w.channel.address,
         suspended: w.suspended,

@@ -127,14 +127,18 @@ export class WorkerRegistry {
   }
 
   presence(spaceId: string): WorkerPresenceView[] {
-    return this.forSpace(spaceId).map((w) => ({
-      connection_id: w.id,
-      name: w.name,
-      version: w.version,
-      capacity: w.capacity,
-      in_flight: w.inFlight.size,
-      connected_at: iso(w.connectedAt),
-      last_seen_at: iso(w.lastSeenAt),
-    }));
+    return this.forSpace(spaceId).map(presenceOf);
   }
+}
+
+export function presenceOf(w: LiveWorker): WorkerPresenceView {
+  return {
+    connection_id: w.id,
+    name: w.name,
+    version: w.version,
+    capacity: w.capacity,
+    in_flight: w.inFlight.size,
+    connected_at: iso(w.connectedAt),
+    last_seen_at: iso(w.lastSeenAt),
+  };
 }
