@@ -10,7 +10,13 @@ export class TcpProxy {
   private server: net.Server | undefined;
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(private target: { host: string; port: number }) {}
+
+  /** New connections go to `url` from now on (a load balancer taking a node out). */
+  retarget(url: string): void {
+    const parsed = new URL(url);
+    this.target = { host: parsed.hostname, port: Number(parsed.port) };
+  }
 
   static forUrl(url: string): TcpProxy {
     const parsed = new URL(url);

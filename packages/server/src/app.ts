@@ -9,6 +9,8 @@ import type { ServerToWorkerEvents, WorkerToServerEvents } from "@wsspaces/proto
 import { LIVE_NAMESPACE } from "@wsspaces/protocol";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { AdminService } from "./admin/admin-service.js";
+import { Cluster } from "./cluster/cluster.js";
+import { NodeLeases } from "./cluster/node-lease.js";
 import { EtaEstimator } from "./live/eta-estimator.js";
 import { attachLiveGateway, type LiveNamespace, type LiveStats } from "./live/live-gateway.js";
 import { RequestFeeds } from "./live/request-feeds.js";
@@ -100,6 +102,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const clock = options.clock ?? systemClock;
   const opened = options.database ?? openDatabase(config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: sqlitePath(config) });
   const { db, caps } = opened;
+  if (config.cluster && !opened.pool) throw new Error("--cluster needs PostgreSQL: set --database-url postgres://…");
   const applied = await migrateOrThrow(db, caps);
   if (applied.length > 0) log.info({ applied, database: caps.label }, "migrations applied");
 
@@ -163,6 +166,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     log,
     nodeId: config.nodeId,
     resumeGraceMs: config.resumeGraceMs,
+    ...(config.cluster ? { mayAdopt: async (session) => !(await leases.isAlive(session.node_id, clock.now() - config.nodeLeaseMs)) } : {}),
   });
   const spaces = new SpaceService({
     spaces: spaceStore,
@@ -170,14 +174,17 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     requests: requestStore,
     registry,
     clock,
-    disconnectWorkers: (filter, reason) => workers.disconnectWhere(filter, reason),
+    disconnectWorkers: (filter, reason) => {
+      workers.disconnectWhere(filter, reason);
+      cluster?.disconnectEverywhere(filter, reason);
+    },
     cancelPending: (spaceId) => requests.cancelAllInSpace(spaceId),
     onChange: (spaceId) => {
       events.spaceChanged(spaceId);
       // A pause lifted or a cap raised may free queued work.
       void dispatcher.pump(spaceId);
     },
-    onCatalogueChange: () => events.emit("catalogue"),
+    onCatalogueChange: () => events.catalogueChanged(),
   });
 
   // The gateways are attached below, after HTTP; metrics read their counters only when scraped.
@@ -188,6 +195,17 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     workerGateway: () => gatewayStats,
     liveGateway: () => live.stats,
   });
+
+  const admin = new AdminService({
+    users: userStore,
+    spaces: spaceStore,
+    requests,
+    requestStore,
+    registry,
+    clock,
+    onWorkerChange: (w) => w.spaceIds.forEach((id) => events.spaceChanged(id)),
+  });
+  const leases = new NodeLeases(db);
 
   // ---- HTTP --------------------------------------------------------------------------------
   const http = Fastify({
@@ -219,7 +237,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   registerSeedRoutes(http, requests, spaces);
   const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, maxStreamsPerUser: config.sseStreamsPerUser });
   registerWebhookRoutes(http, requests, webhookStore);
-  registerAdminRoutes(http, new AdminService({ users: userStore, spaces: spaceStore, requests, requestStore, registry, clock, onWorkerChange: (w) => w.spaceIds.forEach((id) => events.spaceChanged(id)) }));
+  registerAdminRoutes(http, admin);
   await registerWebRoutes(http, config.webDir);
 
   // ---- sockets -----------------------------------------------------------------------------
@@ -231,6 +249,27 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     // Workers are programs, not pages: no cross-origin browser access to the worker namespace.
     cors: undefined,
   });
+  // Multi-node: the adapter goes in before the namespaces get their handlers.
+  const cluster =
+    config.cluster && opened.pool
+      ? new Cluster({
+          io: io,
+          pool: opened.pool,
+          databaseUrl: config.databaseUrl ?? "",
+          nodeId: config.nodeId,
+          leases,
+          events,
+          registry,
+          workers,
+          requests,
+          dispatcher,
+          localWorkers: () => admin.localWorkers(),
+          onDeadline: (at) => deadlines.notify(at),
+          clock,
+          log,
+          leaseMs: config.nodeLeaseMs,
+        })
+      : undefined;
   const gatewayStats = attachWorkerGateway(io.of("/") as WorkerNamespace, {
     workers,
     requests,
@@ -251,10 +290,15 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   });
 
   // ---- recovery: whatever the previous run left in flight goes back to the queue -------------
-  const resumable = await workers.restoreFromDatabase();
-  await sessionStore.closeAllOpen(clock.now());
-  const recovered = await requests.recover(resumable);
-  if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
+  if (cluster) {
+    // Other nodes' work is theirs: what dead nodes left is swept up by lease expiry instead.
+    await cluster.start();
+  } else {
+    const resumable = await workers.restoreFromDatabase();
+    await sessionStore.closeAllOpen(clock.now());
+    const recovered = await requests.recover(resumable);
+    if (recovered.requeued + recovered.failed > 0) log.info(recovered, "recovered requests from the previous run");
+  }
   const webhooks = new WebhookDeliverer({
     events,
     requests: requestStore,
@@ -302,14 +346,16 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     close() {
       closing ??= (async () => {
         await deadlines.stop();
+        await cluster?.close();
         await retention.stop();
         await webhooks.close();
         live.close();
         feeds.close();
         sse.closeAll();
         workers.close();
-        io.disconnectSockets(true);
-        io.of(LIVE_NAMESPACE).disconnectSockets(true);
+        // Only this node's sockets: with the multi-node adapter a plain call reaches every node.
+        io.local.disconnectSockets(true);
+        io.of(LIVE_NAMESPACE).local.disconnectSockets(true);
         await workers.idle();
         // Connections still open after a short grace (a peer slow to finish its WebSocket
         // close handshake, a keep-alive socket mid-request) are cut rather than waited for.

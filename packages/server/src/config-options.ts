@@ -67,6 +67,8 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { key: "webhookTimeoutMs", name: "webhook-timeout-ms", env: "WSSPACES_WEBHOOK_TIMEOUT_MS", kind: "int", min: 100, max: 600_000, default: 10_000, unit: "ms", help: "Longest wait for a webhook receiver's answer." },
   { key: "metricsToken", name: "metrics-token", env: "WSSPACES_METRICS_TOKEN", kind: "string", default: undefined, secret: true, help: "When set, GET /metrics needs Authorization: Bearer <token>." },
   { key: "webDir", name: "web-dir", env: "WSSPACES_WEB_DIR", kind: "string", default: undefined, help: "Built web app to serve (default: the one in this installation)." },
+  { key: "cluster", name: "cluster", env: "WSSPACES_CLUSTER", kind: "bool", default: false, help: "Run as one of several nodes on a shared PostgreSQL (docs/deploy.md)." },
+  { key: "nodeLeaseMs", name: "node-lease-ms", env: "WSSPACES_NODE_LEASE_MS", kind: "int", min: 1000, max: 600_000, default: 15_000, unit: "ms", help: "Multi-node: a node silent this long is dead and its requests go back to the queue." },
   { key: "nodeId", name: "node-id", env: "WSSPACES_NODE_ID", kind: "string", default: undefined, help: "Name of this server process among several (default: random per start)." },
 ];
 

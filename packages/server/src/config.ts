@@ -57,6 +57,9 @@ export interface ServerConfig {
   metricsToken: string | undefined;
   /** The built web app (`npm run build`); the site answers with a hint when it is missing. */
   webDir: string;
+  /** Several nodes on one PostgreSQL. */
+  cluster: boolean;
+  nodeLeaseMs: number;
   /** Identifies this process in worker_sessions (multi-node comes later). */
   nodeId: string;
 }

@@ -38,6 +38,13 @@ export class AdminService {
   }
 
   async workers(): Promise<AdminWorkerView[]> {
+    // Workers on other nodes (multi-node), as they last announced themselves.
+    const views = [...(await this.localWorkers()), ...this.deps.registry.remoteWorkers()];
+    return views.sort((a, b) => a.connected_at.localeCompare(b.connected_at));
+  }
+
+  /** This node's own workers. */
+  async localWorkers(): Promise<AdminWorkerView[]> {
     const names = new Map<string, string>();
     const spaceName = async (id: string) => {
       if (!names.has(id)) names.set(id, (await this.deps.spaces.byId(id))?.name ?? "(deleted)");
@@ -53,7 +60,7 @@ export class AdminService {
         draining: w.draining,
       });
     }
-    return views.sort((a, b) => a.connected_at.localeCompare(b.connected_at));
+    return views;
   }
 
   async requests(admin: Principal, query: AdminRequestsQuery): Promise<RequestView[]> {

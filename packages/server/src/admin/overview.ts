@@ -64,7 +64,7 @@ export async function buildOverview(deps: OverviewDeps, minutes: number): Promis
       run_p50: percentile(entry.runs, 0.5),
       run_p95: percentile(entry.runs, 0.95),
       queue_length: await deps.requests.queueLength(space.id),
-      workers: deps.registry.countForSpace(space.id),
+      workers: deps.registry.connectedCount(space.id),
     });
   }
   const totals = { submitted: 0, completed: 0, failed: 0, timed_out: 0, cancelled: 0 };
@@ -74,7 +74,7 @@ export async function buildOverview(deps: OverviewDeps, minutes: number): Promis
     generated_at: iso(now) ?? "",
     per_minute: [...perMinute.values()],
     spaces,
-    workers_online: deps.registry.all().filter((w) => !w.suspended).length,
+    workers_online: deps.registry.all().filter((w) => !w.suspended).length + deps.registry.remoteWorkers().length,
     totals,
   };
 }

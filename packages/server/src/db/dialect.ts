@@ -10,6 +10,7 @@ import type { Database } from "./schema.js";
  * instance plus capability flags.
  */
 export interface DialectCapabilities {
+  dialect: "sqlite" | "postgres";
   /** Type and modifiers for an auto-incrementing integer primary key. */
   identityColumn: { type: "integer" | "bigserial"; modify: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder };
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available (multi-writer claims). */
@@ -21,6 +22,8 @@ export interface DialectCapabilities {
 export interface OpenedDatabase {
   db: Kysely<Database>;
   caps: DialectCapabilities;
+  /** PostgreSQL only: the pool (the multi-node Socket.IO adapter shares it). */
+  pool?: pg.Pool;
 }
 
 export function openDatabase(options: { sqlitePath: string } | { postgresUrl: string }): OpenedDatabase {
@@ -40,6 +43,7 @@ function openSqlite(path: string): OpenedDatabase {
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     caps: {
+      dialect: "sqlite",
       identityColumn: { type: "integer", modify: (col) => col.primaryKey().autoIncrement() },
       supportsSkipLocked: false,
       label: `sqlite:${path}`,
@@ -57,8 +61,10 @@ function openPostgres(url: string): OpenedDatabase {
   // unheard, that would crash the process. The pool replaces the client by itself.
   pool.on("error", () => undefined);
   return {
+    pool,
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     caps: {
+      dialect: "postgres",
       identityColumn: { type: "bigserial", modify: (col) => col.primaryKey() },
       supportsSkipLocked: true,
       label: `postgres:${redactUrl(url)}`,

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from "kysely";
+import { sql, type Kysely, type Migration } from "kysely";
 import type { DialectCapabilities } from "./dialect.js";
 
 /* Numbered, ordered migrations; one set for every dialect. Never edit a released one. */
@@ -169,6 +169,30 @@ export function buildMigrations(caps: DialectCapabilities): Record<string, Migra
         await db.schema.dropTable("webhook_deliveries").execute();
         await db.schema.alterTable("requests").dropColumn("webhook").execute();
         await db.schema.alterTable("users").dropColumn("webhook_secret").execute();
+      },
+    },
+    "0004_cluster": {
+      async up(db: AnyDb) {
+        // Server nodes sharing this database, each with a lease it renews (docs/deploy.md).
+        await db.schema
+          .createTable("nodes")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("started_at", "bigint", (c) => c.notNull())
+          .addColumn("heartbeat_at", "bigint", (c) => c.notNull())
+          .execute();
+        if (caps.dialect === "postgres") {
+          // Socket.IO's PostgreSQL adapter keeps messages over NOTIFY's 8000-byte limit here.
+          await db.schema
+            .createTable("socket_io_attachments")
+            .addColumn("id", "bigserial", (c) => c.unique())
+            .addColumn("created_at", sql`timestamptz`, (c) => c.defaultTo(sql`now()`))
+            .addColumn("payload", "bytea")
+            .execute();
+        }
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropTable("nodes").execute();
+        await db.schema.dropTable("socket_io_attachments").ifExists().execute();
       },
     },
   };

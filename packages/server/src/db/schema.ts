@@ -132,6 +132,12 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number | null;
 }
 
+export interface NodesTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -141,4 +147,5 @@ export interface Database {
   worker_sessions: WorkerSessionsTable;
   requests: RequestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  nodes: NodesTable;
 }

@@ -12,10 +12,11 @@ export function installErrorHandler(app: FastifyInstance, onError: (code: string
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
     const known = toAppError(err);
     onError(known.code);
-    if (known.status >= 500) {
+    if (known.code === "internal") {
+      request.log.error({ err }, "request failed");
+    } else if (known.code === "unavailable") {
       // Unavailability is logged as a warning: it is the environment's, and retried by clients.
-      if (known.code === "unavailable") request.log.warn({ err }, "request failed: database unavailable");
-      else request.log.error({ err }, "request failed");
+      request.log.warn({ err }, "request failed: database unavailable");
     } else {
       request.log.info({ code: known.code, status: known.status }, "request refused");
     }

@@ -53,6 +53,8 @@ export const requestRoom = (requestId: string) => `request:${requestId}`;
  */
 export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { stats: LiveStats; close(): void } {
   const stats: LiveStats = { sockets: 0, rejectedEvents: 0 };
+  // Every node serves its own sockets from its own view (multi-node: events reach every node),
+  // so emits are `local`: through the cluster adapter each client would get one per node.
   const broadcaster = new SpaceStatusBroadcaster({
     intervalMs: deps.statusIntervalMs,
     hasAudience: (spaceId) => (nsp.adapter.rooms.get(spaceRoom(spaceId))?.size ?? 0) > 0,
@@ -61,14 +63,14 @@ export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { 
       return row ? deps.spaces.detail(row, null) : undefined;
     },
     send: (spaceId, status) => {
-      if (status) nsp.to(spaceRoom(spaceId)).emit("space_status", status);
-      else nsp.to(spaceRoom(spaceId)).emit("space_removed", { space_id: spaceId });
+      if (status) nsp.local.to(spaceRoom(spaceId)).emit("space_status", status);
+      else nsp.local.to(spaceRoom(spaceId)).emit("space_removed", { space_id: spaceId });
     },
     log: deps.log,
   });
   deps.events.on("space", (spaceId) => broadcaster.changed(spaceId));
-  deps.events.on("catalogue", () => nsp.emit("spaces_changed"));
-  deps.feeds.onEvent((event) => nsp.to(requestRoom(event.request_id)).emit("request_event", event));
+  deps.events.on("catalogue", () => nsp.local.emit("spaces_changed"));
+  deps.feeds.onEvent((event) => nsp.local.to(requestRoom(event.request_id)).emit("request_event", event));
 
   nsp.use((socket, next) => {
     socket.data.watching = new Map();

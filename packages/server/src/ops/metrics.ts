@@ -65,7 +65,8 @@ export class Metrics {
     this.scrapedGauges(sources, registers);
 
     sources.events.on("request", (event) => {
-      if (event.type !== "state") return;
+      // Each node counts what it did itself; other nodes' events are theirs to count.
+      if (event.type !== "state" || event.remote) return;
       const row = event.row;
       // Never dispatched yet: a new submission, not a request coming back to the queue.
       if (event.state === "queued" && row.dispatched_at === null) submitted.inc({ space: row.space_id });

@@ -3,12 +3,23 @@ import type { RequestState } from "@wsspaces/protocol";
 import { isTerminalState } from "@wsspaces/protocol";
 import type { RequestRow } from "./request-store.js";
 
-export type RequestEvent =
+export type RequestEvent = (
   /** `row` is the request as written by the transition. */
   | { type: "state"; requestId: string; spaceId: string; state: RequestState; row: RequestRow }
   | { type: "progress"; requestId: string; spaceId: string; progress: number | null; message: string | null }
   /** `seq` is the worker's own numbering (if it sends one), used to drop repeats. */
-  | { type: "stream"; requestId: string; spaceId: string; chunk: unknown; seq: number | null };
+  | { type: "stream"; requestId: string; spaceId: string; chunk: unknown; seq: number | null }
+) & {
+  /** Set on events another server node published (multi-node): its side effects happened there. */
+  remote?: true;
+};
+
+/** Where this node's events go to reach the other nodes (multi-node), if anywhere. */
+export interface EventForwarder {
+  request(event: RequestEvent): void;
+  space(spaceId: string): void;
+  catalogue(): void;
+}
 
 interface BusEvents {
   request: [RequestEvent];
@@ -23,6 +34,9 @@ interface BusEvents {
  * Live browser push and `?wait=` listen here.
  */
 export class RequestEvents extends EventEmitter<BusEvents> {
+  /** Set in multi-node mode: local events are also sent to the other nodes. */
+  forwarder: EventForwarder | undefined;
+
   constructor() {
     super();
     // Every `?wait=` caller listens for a while; the default cap of 10 is meant for leaks, not this.
@@ -32,10 +46,17 @@ export class RequestEvents extends EventEmitter<BusEvents> {
   publish(event: RequestEvent): void {
     this.emit("request", event);
     if (event.type === "state") this.emit("space", event.spaceId);
+    if (!event.remote) this.forwarder?.request(event);
   }
 
-  spaceChanged(spaceId: string): void {
+  spaceChanged(spaceId: string, options: { remote?: boolean } = {}): void {
     this.emit("space", spaceId);
+    if (!options.remote) this.forwarder?.space(spaceId);
+  }
+
+  catalogueChanged(options: { remote?: boolean } = {}): void {
+    this.emit("catalogue");
+    if (!options.remote) this.forwarder?.catalogue();
   }
 
   /**

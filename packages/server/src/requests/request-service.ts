@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type {
+  RequestState,
   AcceptMessage,
   EventAck,
   InferenceResultMessage,
@@ -65,7 +66,7 @@ export class RequestService {
     if (wait > 0) {
       throw new AppError("rate_limited", `You are submitting too fast; try again in ${wait} s.`, { retryAfterSeconds: wait });
     }
-    if (registry.countForSpace(space.id) === 0 && !space.queue_offline) {
+    if (registry.connectedCount(space.id) === 0 && !space.queue_offline) {
       throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
     }
     if ((await store.queueLength(space.id)) >= space.max_queue) {
@@ -345,13 +346,19 @@ export class RequestService {
     // The holder as of the write, not as of the earlier read: the request may have been
     // dispatched in between. A cancel for a request a worker never got is ignored by it.
     const holder = finished.worker_session_id;
-    if (holder) {
-      if (state === "cancelled" || state === "timed_out") this.deps.registry.get(holder)?.channel.sendCancel(row.id, state);
-      this.release(holder, row.id);
-    }
+    if (holder) this.holderFinished(holder, row.id, state);
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId: row.space_id, state, row: finished });
     this.deps.log.info({ requestId: row.id, spaceId: row.space_id, workerId: holder, state, attempts: finished.attempt }, "request finished");
     return finished;
+  }
+
+  /**
+   * A request a worker of this node holds has ended (here, or on another node): tell the worker
+   * if it should stop, and free its slot. Unknown workers (another node's) are ignored.
+   */
+  holderFinished(workerId: string, requestId: string, state: RequestState): void {
+    if (state === "cancelled" || state === "timed_out") this.deps.registry.get(workerId)?.channel.sendCancel(requestId, state);
+    this.release(workerId, requestId);
   }
 
   /** A worker that streamed its answer may send no result: the streamed text is the result. */

@@ -120,7 +120,7 @@ export class SpaceService {
   }
 
   async summary(row: SpaceRow): Promise<SpaceSummary> {
-    const workers = this.deps.registry.countForSpace(row.id);
+    const workers = this.deps.registry.connectedCount(row.id);
     return {
       id: row.id,
       name: row.name,
@@ -152,7 +152,7 @@ export class SpaceService {
         ...(own ? { request_id: entry.id } : {}),
       };
     });
-    const workers = this.deps.registry.presence(row.id).map((w) => (isAdmin(viewer) ? w : { ...w, connection_id: null }));
+    const workers = this.deps.registry.clusterPresence(row.id).map((w) => (isAdmin(viewer) ? w : { ...w, connection_id: null }));
     return { ...(await this.summary(row)), queue, worker_list: workers };
   }
 

@@ -70,7 +70,8 @@ export class WebhookDeliverer {
   }
 
   private onRequestEvent(event: RequestEvent): void {
-    if (event.type !== "state" || !isTerminalState(event.state) || event.row.webhook === null) return;
+    // Delivered by the node that made the transition, once.
+    if (event.type !== "state" || event.remote || !isTerminalState(event.state) || event.row.webhook === null) return;
     const webhook = parseStoredJson<StoredWebhook | null>(event.row.webhook, null);
     if (!webhook?.events.includes(event.state)) return;
     this.schedule(event.row.id, 1, 0);

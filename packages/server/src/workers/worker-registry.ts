@@ -1,4 +1,4 @@
-import type { CancelReason, InferenceRequest, WorkerPresenceView } from "@wsspaces/protocol";
+import type { AdminWorkerView, CancelReason, InferenceRequest, WorkerPresenceView } from "@wsspaces/protocol";
 import { iso } from "../util/time.js";
 
 /** What the registry needs of a connection: a way to send to it and to close it. */
@@ -41,6 +41,8 @@ export interface LiveWorker {
 export class WorkerRegistry {
   private readonly byId = new Map<string, LiveWorker>();
   private readonly bySpace = new Map<string, Set<LiveWorker>>();
+  /** Multi-node: the workers other nodes announced, by node, with when they did. */
+  private readonly remote = new Map<string, { workers: AdminWorkerView[]; at: number }>();
 
   add(worker: LiveWorker): void {
     this.byId.set(worker.id, worker);
@@ -128,6 +130,41 @@ export class WorkerRegistry {
 
   presence(spaceId: string): WorkerPresenceView[] {
     return this.forSpace(spaceId).map(presenceOf);
+  }
+
+  // ---- the whole cluster (multi-node): what users see, not what this node dispatches to ----
+
+  /** Another node's current workers (it re-announces them every few seconds). */
+  setRemote(nodeId: string, workers: AdminWorkerView[], now: number): void {
+    this.remote.set(nodeId, { workers, at: now });
+  }
+
+  /** Forgets nodes not heard from since `before`; returns the spaces their workers served. */
+  dropRemoteOlderThan(before: number): Set<string> {
+    const spaces = new Set<string>();
+    for (const [nodeId, entry] of this.remote) {
+      if (entry.at >= before) continue;
+      this.remote.delete(nodeId);
+      for (const w of entry.workers) for (const s of w.spaces) spaces.add(s.id);
+    }
+    return spaces;
+  }
+
+  remoteWorkers(): AdminWorkerView[] {
+    return [...this.remote.values()].flatMap((entry) => entry.workers.filter((w) => !w.suspended));
+  }
+
+  /** Workers serving the space on any node. */
+  connectedCount(spaceId: string): number {
+    return this.countForSpace(spaceId) + this.remoteWorkers().filter((w) => w.spaces.some((s) => s.id === spaceId)).length;
+  }
+
+  /** Presence of the space's workers on every node. */
+  clusterPresence(spaceId: string): WorkerPresenceView[] {
+    const remote = this.remoteWorkers()
+      .filter((w) => w.spaces.some((s) => s.id === spaceId))
+      .map(({ connection_id, name, version, capacity, in_flight, connected_at, last_seen_at }) => ({ connection_id, name, version, capacity, in_flight, connected_at, last_seen_at }));
+    return [...this.presence(spaceId), ...remote];
   }
 }
 

@@ -12,7 +12,7 @@ import type { Clock } from "../util/time.js";
 import type { WorkerCredential } from "./worker-auth.js";
 import { WorkerMailbox } from "./worker-mailbox.js";
 import type { LiveWorker, WorkerChannel, WorkerRegistry } from "./worker-registry.js";
-import type { WorkerSessionStore } from "./worker-session-store.js";
+import type { WorkerSessionRow, WorkerSessionStore } from "./worker-session-store.js";
 
 export interface WorkerServiceDeps {
   spaces: SpaceStore;
@@ -25,6 +25,11 @@ export interface WorkerServiceDeps {
   clock: Clock;
   log: Logger;
   nodeId: string;
+  /**
+   * Multi-node: whether a worker connection recorded by another node may resume here (that node
+   * is gone). Unset on a single node.
+   */
+  mayAdopt?: (session: WorkerSessionRow) => Promise<boolean>;
   /** How long a worker whose connection dropped keeps its requests, waiting for it to resume. */
   resumeGraceMs: number;
 }
@@ -214,7 +219,7 @@ export class WorkerService {
 
   /** Picks up a suspended worker: same id, same requests; missed cancels and requests re-sent. */
   private async tryResume(resumeId: string, channel: WorkerChannel, credential: WorkerCredential | null, msg: RegisterMessage): Promise<RegisterResponse | undefined> {
-    const worker = this.deps.registry.get(resumeId);
+    const worker = this.deps.registry.get(resumeId) ?? (await this.adopt(resumeId, credential));
     if (!worker || worker.tokenId !== (credential?.tokenId ?? null)) return undefined;
     // An open-registration worker has no credential to prove it is the same one: no resume.
     if (worker.tokenId === null) return undefined;
@@ -254,6 +259,41 @@ export class WorkerService {
       capacity: worker.capacity,
       message: `Resumed with ${worker.inFlight.size} request(s) in flight`,
     };
+  }
+
+  /**
+   * Multi-node: a worker whose node died reconnects here with its old connection id. If that
+   * node is gone and the token matches, this node takes the connection over — with the requests
+   * it still holds — as if it had been suspended here.
+   */
+  private async adopt(resumeId: string, credential: WorkerCredential | null): Promise<LiveWorker | undefined> {
+    if (!this.deps.mayAdopt || !credential) return undefined;
+    const session = await this.deps.sessions.byId(resumeId);
+    if (!session || session.token_id !== credential.tokenId || session.node_id === this.deps.nodeId) return undefined;
+    if (!(await this.deps.mayAdopt(session))) return undefined;
+    const held = await this.deps.requestStore.activeForWorker(resumeId);
+    await this.deps.sessions.adopt(resumeId, this.deps.nodeId, this.deps.clock.now());
+    const worker: LiveWorker = {
+      id: session.id,
+      channel: new WorkerMailbox(),
+      spaceIds: new Set(parseStoredJson<string[]>(session.space_ids, [])),
+      tokenId: session.token_id,
+      capacity: session.capacity,
+      name: session.name,
+      version: session.version,
+      connectedAt: session.connected_at,
+      lastSeenAt: this.deps.clock.now(),
+      inFlight: new Map(held.map((r) => [r.id, r.space_id])),
+      reserved: 0,
+      passedOver: new Set<string>(),
+      lastDispatchAt: 0,
+      draining: false,
+      suspended: true,
+    };
+    this.deps.registry.add(worker);
+    this.deps.registry.suspend(worker, worker.channel);
+    this.deps.log.info({ workerId: worker.id, fromNode: session.node_id, inFlight: held.length }, "worker from a stopped node resumes here");
+    return worker;
   }
 
   private announce(worker: LiveWorker): void {

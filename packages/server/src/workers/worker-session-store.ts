@@ -23,6 +23,11 @@ export class WorkerSessionStore {
     await this.db.updateTable("worker_sessions").set({ disconnected_at: null, last_seen_at: now }).where("id", "=", id).execute();
   }
 
+  /** Multi-node: the connection continues on this node. */
+  async adopt(id: string, nodeId: string, now: number): Promise<void> {
+    await this.db.updateTable("worker_sessions").set({ node_id: nodeId, disconnected_at: null, last_seen_at: now }).where("id", "=", id).execute();
+  }
+
   /** Start-up: sessions a previous run of this node left open are over. */
   async closeAllOpen(now: number): Promise<void> {
     await this.db.updateTable("worker_sessions").set({ disconnected_at: now }).where("disconnected_at", "is", null).execute();
