@@ -88,6 +88,18 @@ describe.runIf(DIALECTS.includes("postgres"))("multi-node on PostgreSQL", () => 
       expect(res.body).toMatchObject({ state: "completed", result: { echo: `via ${node.url}` } });
     }
 
+    // A second worker, on B: the 1,000 requests below are shared by workers on two nodes.
+    const second = new Worker({ server: b.url, token: space.worker_token, capacity: 8, name: "on-b" });
+    cleanups.push(() => second.stop({ drainTimeoutMs: 0 }));
+    const handledOnB: string[] = [];
+    second.handle((request) => {
+      handled.push(request.request_id);
+      handledOnB.push(request.request_id);
+      return { echo: request.payload.prompt };
+    });
+    await second.start();
+    await eventually(() => expect(statuses.at(-1)).toMatchObject({ workers: 2 }), { timeoutMs: 15_000 });
+
     // 1,000 requests spread over the three nodes: each completes, and is run exactly once.
     const total = 1000;
     const ids: string[] = [];
@@ -110,7 +122,12 @@ describe.runIf(DIALECTS.includes("postgres"))("multi-node on PostgreSQL", () => 
     }, { timeoutMs: 90_000 });
     expect(handled.length).toBe(new Set(handled).size);
     for (const id of ids) expect(handled).toContain(id);
-    console.log(`cluster: nodes=3 requests=${total + 2} handled=${handled.length} duplicated=${handled.length - new Set(handled).size}`);
+    // Both workers took part.
+    expect(handledOnB.length).toBeGreaterThan(0);
+    expect(handled.length - handledOnB.length).toBeGreaterThan(0);
+    console.log(
+      `cluster: nodes=3 workers=2 requests=${total + 2} on_a=${handled.length - handledOnB.length} on_b=${handledOnB.length} duplicated=${handled.length - new Set(handled).size}`,
+    );
 
     // A cancel made on C reaches a worker connected to A.
     const raw = await RawWorker.connect(a.url, { token: other.worker_token });
@@ -153,20 +170,30 @@ describe.runIf(DIALECTS.includes("postgres"))("multi-node on PostgreSQL", () => 
     // B learns of A's workers from A's announcement.
     await eventually(async () => expect((await b.api.get<SpaceDetail>(`/api/v1/spaces/${space.id}`)).body.workers).toBe(1));
 
+    const accepts = new Map<string, number>();
+    worker.on("delivered", (requestId, outcome) => {
+      if (outcome === "accepted") accepts.set(requestId, (accepts.get(requestId) ?? 0) + 1);
+    });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await b.api.post<{ request_id: string }>(`/api/v1/spaces/${space.id}/requests`, { prompt: `held ${i}` })).body.request_id);
-    await eventually(() => expect(started.size).toBe(3), { timeoutMs: 15_000 });
+    for (let i = 0; i < 20; i++) ids.push((await b.api.post<{ request_id: string }>(`/api/v1/spaces/${space.id}/requests`, { prompt: `held ${i}` })).body.request_id);
+    await eventually(() => expect(started.size).toBe(4), { timeoutMs: 15_000 });
 
-    // Node A dies without a word; the balancer sends new connections to B.
+    // Node A dies without a word, with 4 requests running and 16 waiting; the balancer sends
+    // new connections to B.
     await a.proc.kill("SIGKILL");
     balancer.retarget(b.url);
     balancer.dropAll();
     release();
 
-    await eventually(async () => {
-      const views = await Promise.all(ids.map(async (id) => (await b.api.get<RequestView>(`/api/v1/requests/${id}`)).body));
-      expect(views.map((v) => v.state)).toEqual(["completed", "completed", "completed"]);
-      expect(views.map((v) => v.result)).toEqual(ids.map((id) => ({ done: id })));
-    }, { timeoutMs: 30_000 });
+    const views = await eventually(async () => {
+      const all = await Promise.all(ids.map(async (id) => (await b.api.get<RequestView>(`/api/v1/requests/${id}`)).body));
+      expect(all.filter((v) => v.state === "completed")).toHaveLength(ids.length);
+      return all;
+    }, { timeoutMs: 60_000 });
+    expect(views.map((v) => v.result)).toEqual(ids.map((id) => ({ done: id })));
+    const lost = views.filter((v) => v.state !== "completed").length;
+    const duplicated = ids.filter((id) => (accepts.get(id) ?? 0) > 1).length;
+    console.log(`cluster-faults: accepted=${ids.length} completed=${ids.length - lost} lost=${lost} duplicated=${duplicated} node_kills=1`);
+    expect(duplicated).toBe(0);
   });
 });
