@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.js";
+import { withStatementCache } from "./statement-cache.js";
 
 /**
  * The one place that knows which database it talks to. Everything else gets a Kysely
@@ -41,7 +42,7 @@ function openSqlite(path: string): OpenedDatabase {
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
     caps: {
       dialect: "sqlite",
       identityColumn: { type: "integer", modify: (col) => col.primaryKey().autoIncrement() },
