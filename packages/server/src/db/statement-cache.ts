@@ -23,7 +23,7 @@ export function withStatementCache(database: BetterSqlite3.Database): SqliteData
         // Map keeps insertion order: re-inserting marks it as recently used.
         cache.delete(sql);
       } else {
-        statement = database.prepare(sql) as unknown as SqliteStatement;
+        statement = database.prepare(sql);
         if (cache.size >= MAX_STATEMENTS) {
           const oldest = cache.keys().next().value;
           if (oldest !== undefined) cache.delete(oldest);
