@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { SubmitResponse } from "@wsspaces/protocol";
 import type { Proc } from "../helpers/processes.js";
+import { RawWorker } from "../helpers/raw-worker.js";
 import { startTestServer, uniqueName, type TestServer } from "../helpers/server.js";
 import { connectionStatus, launchBrowser, newPage, pageErrors, screenshot, signIn, startMockWorker, textOf } from "./browser.js";
 
@@ -104,6 +105,39 @@ describe("admin pages", () => {
     await page.getByRole("button", { name: "Delete space" }).click();
     await page.getByRole("heading", { name: "Spaces", level: 2 }).waitFor();
     await page.getByText("No spaces yet. Create the first one.").waitFor();
+  });
+
+  it("charts the last hour on the overview page", async () => {
+    const { space, token } = await server.space({ name: uniqueName("Charted") });
+    const raw = await RawWorker.connect(server.url, { token });
+    try {
+      expect((await raw.register({ space_name: space.name })).success).toBe(true);
+      const user = await server.user(uniqueName("carol"));
+      for (let i = 0; i < 4; i++) {
+        expect((await user.post(`/api/v1/spaces/${space.id}/requests`, { prompt: `chart ${i}` })).status).toBe(202);
+        const request = await raw.nextRequest();
+        if (i < 3) await raw.complete(request.request_id, { i });
+        else await raw.emit("inference_result", { request_id: request.request_id, status: "failed", error: "boom" });
+      }
+      await page.goto("/admin/overview");
+      const overview = page.getByTestId("admin-overview");
+      // Other tests of this file may have run requests too: the chart counts at least ours.
+      const chart = overview.getByRole("img");
+      await chart.waitFor();
+      expect(await chart.getAttribute("aria-label")).toMatch(/^In the last 60 minutes: \d+ submitted, \d+ completed, \d+ failed/);
+      const row = overview.getByTestId("overview-spaces").getByRole("row").filter({ hasText: space.name });
+      await row.waitFor();
+      expect((await row.getByRole("cell").allTextContents()).slice(0, 4)).toEqual(["4", "3", "1", "0"]);
+      expect(await textOf(overview.getByTestId("overview-workers").locator("dd"))).toBe("1");
+      // The bars are drawn: at least the completed and failed segments.
+      expect(await chart.locator("rect").count()).toBeGreaterThanOrEqual(2);
+      await screenshot(page, "admin-overview");
+      // Another period re-reads the figures.
+      await overview.getByLabel("Period").selectOption("15");
+      await overview.getByRole("img", { name: /^In the last 15 minutes/ }).waitFor();
+    } finally {
+      raw.close();
+    }
   });
 
   it("lists requests with filters and details, and manages users", async () => {

@@ -5,6 +5,7 @@ import { RequireAuth } from "./components/require-auth";
 import { I18nProvider } from "./i18n/i18n";
 import { AccountPage } from "./pages/account-page";
 import { AdminLayout } from "./pages/admin/admin-layout";
+import { AdminOverviewPage } from "./pages/admin/admin-overview-page";
 import { AdminRequestsPage } from "./pages/admin/admin-requests-page";
 import { AdminEditSpacePage, AdminNewSpacePage } from "./pages/admin/admin-space-page";
 import { AdminSpacesPage } from "./pages/admin/admin-spaces-page";
@@ -53,6 +54,7 @@ export function App() {
                 }
               >
                 <Route index element={<Navigate to="spaces" replace />} />
+                <Route path="overview" element={<AdminOverviewPage />} />
                 <Route path="spaces" element={<AdminSpacesPage />} />
                 <Route path="spaces/new" element={<AdminNewSpacePage />} />
                 <Route path="spaces/:id" element={<AdminEditSpacePage />} />

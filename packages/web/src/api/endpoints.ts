@@ -16,8 +16,7 @@ import type {
   SpaceSummary,
   SubmitBody,
   SubmitResponse,
-  WorkerTokenView,
-} from "@wsspaces/protocol";
+  WorkerTokenView, AdminOverview } from "@wsspaces/protocol";
 import { request, withQuery } from "./http";
 
 const id = encodeURIComponent;
@@ -61,6 +60,7 @@ export const api = {
     requests: (query: { space?: string; state?: RequestState | ""; user?: string; limit?: number }, signal?: AbortSignal) =>
       request<{ requests: RequestView[] }>("GET", withQuery("/api/v1/admin/requests", query), undefined, signal),
     users: (signal?: AbortSignal) => request<{ users: AdminUserView[] }>("GET", "/api/v1/admin/users", undefined, signal),
+    overview: (minutes: number, signal?: AbortSignal) => request<AdminOverview>("GET", `/api/v1/admin/overview?minutes=${minutes}`, undefined, signal),
     updateUser: (userId: string, body: PatchUserBody) => request<AdminUserView>("PATCH", `/api/v1/admin/users/${id(userId)}`, body),
   },
 };

@@ -1,7 +1,7 @@
 import { NavLink, Outlet } from "react-router";
 import { useI18n } from "../../i18n/i18n";
 
-const TABS = ["spaces", "workers", "requests", "users"] as const;
+const TABS = ["overview", "spaces", "workers", "requests", "users"] as const;
 
 /** `/admin/*`: the admin's tabs above the chosen page. */
 export function AdminLayout() {
