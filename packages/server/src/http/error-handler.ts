@@ -51,6 +51,10 @@ function toAppError(err: unknown): AppError {
   const fastifyError = err as Partial<FastifyError>;
   const mapped = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return mapped();
+  // The multipart parser (busboy) throws plain errors for malformed bodies: the client's fault.
+  if (err instanceof Error && fastifyError.code === undefined && /multipart|boundary|part header/i.test(err.message)) {
+    return new AppError("bad_request", "The multipart body is malformed.");
+  }
   // Fastify's own 4xx errors (bad JSON, bad content length…) carry safe messages.
   if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError("bad_request", fastifyError.message ?? ERROR_CODES.bad_request);
