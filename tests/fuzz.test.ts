@@ -204,7 +204,7 @@ describe("fuzz", () => {
   });
 
   it("answers a truncated multipart body with 400 bad_request, not 500", async () => {
-    const { space } = await server.space();
+    const { space } = await server.space({ queue_offline: true });
     const user = await server.user();
     const key = (await server.app.auth.createApiKey(user.userId, "multipart")).key;
     const res = await fetch(`${server.url}/api/v1/spaces/${space.id}/requests`, {

@@ -100,7 +100,7 @@ describe("retention", () => {
     now += 86_400_000; // The recent request is a day old; the old one nine days.
 
     const swept = await server.app.retention.sweep();
-    expect(swept).toEqual({ requests: 1, sessions: 1 });
+    expect(swept).toEqual({ requests: 1, sessions: 1, files: 0 });
     expect((await user.get(`/api/v1/requests/${old.body.request_id}`)).status).toBe(404);
     expect((await user.get(`/api/v1/requests/${recent.body.request_id}`)).status).toBe(200);
     // Queued for nine days, but not finished: never deleted.

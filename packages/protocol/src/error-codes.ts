@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   queue_full: "This space's queue is full; try again later.",
   rate_limited: "Too many requests; slow down and try again later.",
   payload_too_large: "The request body is too large.",
+  unsupported_media_type: "That kind of file is not accepted here.",
   invalid_state: "The request is not in a state that allows this.",
   unavailable: "The service is temporarily unavailable; try again shortly.",
   internal: "Something went wrong on our side.",

@@ -70,6 +70,22 @@ export interface RequestView {
   eta_seconds: number | null;
   /** Who submitted it (in request listings). */
   username?: string;
+  /** Uploaded inputs and the worker's output files (of the latest attempt). */
+  files: FileView[];
+}
+
+/** A stored file of a request; `url` needs the caller's credentials (owner or admin). */
+export interface FileView {
+  id: string;
+  kind: "input" | "output";
+  /** For inputs, the form field ("audio", "video", "file"); for outputs, null. */
+  field: string | null;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  /** `/api/v1/files/<id>`: Range requests supported. */
+  url: string;
 }
 
 export interface SubmitResponse {

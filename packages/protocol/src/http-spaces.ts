@@ -12,6 +12,20 @@ export const SpaceName = z
   .max(64, "at most 64 characters")
   .regex(/^[^\p{Cc}/\\]+$/u, "no control characters or slashes");
 
+/** Upper bound an admin may set for one file or one submission's files (16 GiB). */
+export const MAX_FILE_MB = 16_384;
+
+/**
+ * What the `file` input accepts: a MIME type ("application/pdf"), a family ("image/*") or an
+ * extension ("pdf", ".csv"). Matched against the type sniffed from the content, never the name.
+ */
+const FileTypeRule = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(\.?[a-z0-9]{1,10}|[a-z]+\/([a-z0-9.+-]+|\*))$/, "a MIME type (image/png, image/*) or an extension (pdf)")
+  .transform((rule) => rule.replace(/^\./, ""));
+
 const SpaceFields = {
   name: SpaceName,
   description: z.string().max(2000),
@@ -22,6 +36,9 @@ const SpaceFields = {
   open_workers: z.boolean(),
   pause: z.enum(["off", "queue", "reject"]),
   user_in_flight_limit: z.number().int().min(0).max(10_000),
+  max_file_mb: z.number().int().min(1).max(MAX_FILE_MB),
+  max_upload_mb: z.number().int().min(1).max(MAX_FILE_MB),
+  file_types: z.array(FileTypeRule).max(50),
 };
 
 export const CreateSpaceBodySchema = z.object({
@@ -34,6 +51,9 @@ export const CreateSpaceBodySchema = z.object({
   open_workers: SpaceFields.open_workers.default(false),
   pause: SpaceFields.pause.default("off"),
   user_in_flight_limit: SpaceFields.user_in_flight_limit.default(0),
+  max_file_mb: SpaceFields.max_file_mb.default(100),
+  max_upload_mb: SpaceFields.max_upload_mb.default(200),
+  file_types: SpaceFields.file_types.default([]),
 });
 export type CreateSpaceBody = z.infer<typeof CreateSpaceBodySchema>;
 export type CreateSpaceInput = z.input<typeof CreateSpaceBodySchema>;
@@ -60,6 +80,12 @@ export interface SpaceSummary {
   pause: "off" | "queue" | "reject";
   /** Requests one user may have running in this space at once; 0 = no cap. */
   user_in_flight_limit: number;
+  /** Largest single uploaded file, in MiB. */
+  max_file_mb: number;
+  /** Largest total of one submission's files, in MiB. */
+  max_upload_mb: number;
+  /** What the `file` input accepts (MIME types, families, extensions); empty: any kind. */
+  file_types: string[];
   created_at: string;
   connected: boolean;
   workers: number;

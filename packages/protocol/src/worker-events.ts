@@ -30,11 +30,24 @@ const ErrorDetail = z.union([
   z.object({ code: z.string().max(100).optional(), message: z.string().max(10_000) }),
 ]);
 
+/** A file name as a worker or uploader gives it; the server sanitises it further. */
+const FileName = z.string().min(1).max(255);
+
+/** Small output files travel inside the result as Socket.IO binary attachments. */
+export const InlineOutputFileSchema = z.object({
+  name: FileName,
+  mime: z.string().max(255).optional(),
+  data: z.instanceof(Uint8Array, { message: "binary data (a Buffer)" }),
+});
+export type InlineOutputFile = z.infer<typeof InlineOutputFileSchema>;
+
 export const InferenceResultSchema = z.object({
   request_id: RequestId,
   status: z.enum(["completed", "failed"]),
   result: z.unknown().optional(),
   error: ErrorDetail.optional(),
+  /** Output files sent inline; large ones are uploaded first with PUT (docs/files.md). */
+  files: z.array(InlineOutputFileSchema).max(32).optional(),
 });
 export type InferenceResultMessage = z.infer<typeof InferenceResultSchema>;
 
@@ -65,15 +78,21 @@ export type RegisterResponse =
       spaces: { id: string; name: string }[];
       capacity: number;
       message: string;
+      /** Output files up to this size may be sent inline with the result; larger ones by PUT. */
+      max_inline_file_bytes?: number;
     }
   | { success: false; message: string; code: ErrorCode };
 
+/** An uploaded input file, as the worker sees it. */
 export interface RequestFile {
+  id: string;
+  /** The input it came in on: "audio", "video" or "file". */
   field: string;
   name: string;
   mime: string;
   size: number;
   sha256: string;
+  /** Absolute, signed, valid until the deadline; a plain GET (with Range) fetches it. */
   url: string;
 }
 

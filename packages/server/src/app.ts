@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
@@ -10,6 +11,12 @@ import { LIVE_NAMESPACE } from "@wsspaces/protocol";
 import { registerAdminRoutes } from "./admin/admin-routes.js";
 import { AdminService } from "./admin/admin-service.js";
 import { Cluster } from "./cluster/cluster.js";
+import { sharedSecret } from "./db/settings.js";
+import { FileRecords } from "./files/file-records.js";
+import { registerFileRoutes } from "./files/file-routes.js";
+import { FileService } from "./files/file-service.js";
+import { DiskFileStore } from "./files/file-store.js";
+import { FileUrlSigner } from "./files/signed-urls.js";
 import { NodeLeases } from "./cluster/node-lease.js";
 import { EtaEstimator } from "./live/eta-estimator.js";
 import { attachLiveGateway, type LiveNamespace, type LiveStats } from "./live/live-gateway.js";
@@ -122,6 +129,16 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     sessionTtlMs: config.sessionTtlMs,
     registration: config.registration,
   });
+  const fileStore = new DiskFileStore(join(config.dataDir, "files"), config.nodeId);
+  await fileStore.clearTemporary();
+  const files = new FileService({
+    records: new FileRecords(db),
+    store: fileStore,
+    signer: new FileUrlSigner(await sharedSecret(db, "file_url_key")),
+    clock,
+    log,
+    maxOutputBytes: config.maxOutputFileBytes,
+  });
   const history = new RunHistory((spaceId, limit) => requestStore.recentRunTimes(spaceId, limit));
   const eta = new EtaEstimator(history, registry, clock);
   const feeds = new RequestFeeds({
@@ -133,8 +150,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     limits: { maxEvents: config.liveBufferEvents, maxTextChars: MAX_STREAMED_TEXT_CHARS },
     retainMs: config.liveRetainMs,
     positionDebounceMs: POSITION_DEBOUNCE_MS,
+    filesOf: (row) => files.viewsOf(row),
   });
-  const dispatcher = new Dispatcher({ store: requestStore, spaces: spaceStore, registry, events, clock, log });
+  const dispatcher = new Dispatcher({ store: requestStore, spaces: spaceStore, registry, events, clock, log, inputFiles: (row) => files.forWorker(row) });
   const webhookStore = new WebhookStore(db);
   const webhookPolicy = new WebhookUrlPolicy(config.webhookAllowPrivate);
   const requests = new RequestService({
@@ -152,6 +170,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     streamedText: (id) => feeds.streamedText(id),
     // The timer is created just below; it exists before any request can be submitted.
     onDeadline: (at) => deadlines.notify(at),
+    files,
   });
   const deadlines = new DeadlineTimer({ expireDue: () => requests.expireDue(), earliestDeadline: () => requestStore.earliestDeadline(), clock, log });
   const workers = new WorkerService({
@@ -220,8 +239,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   await registerSecurityHeaders(http, { https: config.trustProxy });
   await http.register(fastifyCookie);
   await http.register(fastifyFormbody);
-  // Form fields only for now (the seed's submit form); file uploads come with the files module.
-  await http.register(fastifyMultipart, { attachFieldsToBody: "keyValues", limits: { files: 0, fields: 20, fieldSize: 64 * 1024 } });
+  // Multipart bodies are read part by part by the routes that take them (files are streamed).
+  await http.register(fastifyMultipart, { limits: { fields: 20, fieldSize: 64 * 1024 } });
   installErrorHandler(http, (code) => metrics.httpError(code));
   installAuthHook(http, auth);
   registerHealthRoutes(http, db, caps);
@@ -233,8 +252,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     loginLimiter: new LoginLimiter(config.loginMaxFailures, config.loginWindowMs, () => clock.now()),
   });
   registerSpaceRoutes(http, spaces);
-  registerRequestRoutes(http, requests, spaces);
-  registerSeedRoutes(http, requests, spaces);
+  registerRequestRoutes(http, requests, spaces, files);
+  registerSeedRoutes(http, requests, spaces, files);
+  registerFileRoutes(http, files, { requests: requestStore, sessions: sessionStore, tokens: tokenStore, clock });
   const sse = registerSseRoutes(http, requests, feeds, { heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, maxStreamsPerUser: config.sseStreamsPerUser });
   registerWebhookRoutes(http, requests, webhookStore);
   registerAdminRoutes(http, admin);
@@ -277,6 +297,10 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     clock,
     log,
     eventsPerSecond: config.workerEventsPerSecond,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
+    // Half a message: the rest of the result and Socket.IO's framing need room too.
+    maxInlineFileBytes: Math.floor(config.maxSocketMessageBytes / 2),
   });
 
   const live = attachLiveGateway(io.of(LIVE_NAMESPACE) as unknown as LiveNamespace, {
@@ -312,11 +336,19 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       giveUpAfterMs: config.webhookGiveUpMs,
       timeoutMs: config.webhookTimeoutMs,
     },
+    filesOf: (row) => files.viewsOf(row),
   });
   const resumedWebhooks = await webhooks.resume();
   if (resumedWebhooks > 0) log.info({ webhooks: resumedWebhooks }, "resumed webhook deliveries from the previous run");
   await deadlines.start();
-  const retention = new RetentionSweeper({ db, clock, log, retentionDays: config.retentionDays });
+  const retention = new RetentionSweeper({
+    db,
+    clock,
+    log,
+    retentionDays: config.retentionDays,
+    fileRetentionDays: config.fileRetentionDays,
+    sweepFiles: (before) => files.sweep(before),
+  });
   retention.start();
 
   let closing: Promise<void> | undefined;

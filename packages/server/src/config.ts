@@ -48,6 +48,11 @@ export interface ServerConfig {
   spaceStatusIntervalMs: number;
   /** Finished requests older than this many days are purged hourly; 0 keeps them. */
   retentionDays: number;
+  /** Files of requests finished more than this many days ago are deleted; 0 keeps them. */
+  fileRetentionDays: number;
+  maxOutputFileBytes: number;
+  /** Base of the file links given to workers; unset: the address each worker connected to. */
+  publicUrl: string | undefined;
   webhookAllowPrivate: boolean;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;

@@ -3,6 +3,7 @@
  * importing the SDK never pulls in argument parsing or terminal output.
  */
 export { Worker } from "./worker.js";
+export type { AttachOptions, InputFile } from "./job-files.js";
 export { WorkerError, JobAbortedError } from "./errors.js";
 export { createMockHandler } from "./mock-handler.js";
 export { createExecHandler } from "./exec-handler.js";

@@ -1,4 +1,5 @@
 import type { InferenceRequest, ProgressMessage } from "@wsspaces/protocol";
+import type { JobFiles } from "./job-files.js";
 import type { JobLiveUpdates } from "./live-updates.js";
 import type { JobAbortReason, JobContext } from "./types.js";
 
@@ -17,6 +18,7 @@ export interface ActiveJob {
   finished: boolean;
   /** Paces the job's progress and stream messages. */
   readonly updates: JobLiveUpdates;
+  readonly files: JobFiles;
 }
 
 function isLive(job: ActiveJob): boolean {
@@ -46,6 +48,12 @@ export function createJobContext(job: ActiveJob): JobContext {
     stream(chunk: unknown): void {
       if (!isLive(job) || chunk === undefined) return;
       job.updates.stream(chunk);
+    },
+
+    files: job.files.inputs,
+
+    attach(name, data, options) {
+      return job.files.attach(name, data, options);
     },
   };
 }

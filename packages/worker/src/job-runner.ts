@@ -1,4 +1,5 @@
-import type { InferenceRequest, InferenceResultMessage } from "@wsspaces/protocol";
+import type { InferenceRequest, InferenceResultMessage, InlineOutputFile } from "@wsspaces/protocol";
+import { JobFiles, type FileTransport } from "./job-files.js";
 import { JobAbortedError, toError } from "./errors.js";
 import { createJobContext, type ActiveJob } from "./job-context.js";
 import { JobLiveUpdates, type LiveUpdateSink } from "./live-updates.js";
@@ -38,6 +39,7 @@ export class JobRunner {
   constructor(
     private readonly transport: JobTransport,
     private readonly listener: JobListener,
+    private readonly fileTransport: FileTransport,
   ) {}
 
   get inFlight(): number {
@@ -54,23 +56,28 @@ export class JobRunner {
 
   /** Runs one request to its end; never rejects (handler errors become failed results). */
   async run(request: InferenceRequest, handler: Handler): Promise<void> {
+    const controller = new AbortController();
     const job: ActiveJob = {
       request,
-      controller: new AbortController(),
+      controller,
       startedAt: performance.now(),
       abortReason: undefined,
       finished: false,
       updates: new JobLiveUpdates(request.request_id, this.transport),
+      files: new JobFiles(request, this.fileTransport, controller.signal),
     };
     this.jobs.set(request.request_id, job);
     this.transport.accept(request.request_id);
 
-    let outcome: { ok: true; result: unknown } | { ok: false; error: Error };
+    let outcome: { ok: true; result: unknown; files: InlineOutputFile[] } | { ok: false; error: Error };
     try {
-      outcome = { ok: true, result: await handler(request, createJobContext(job)) };
+      const result: unknown = await handler(request, createJobContext(job));
+      // Output uploads still under way belong to the job: it is not done until they are.
+      outcome = { ok: true, result, files: await job.files.settle() };
     } catch (thrown) {
       outcome = { ok: false, error: toError(thrown) };
     }
+    await job.files.cleanup().catch(() => undefined);
 
     job.finished = true;
     this.jobs.delete(request.request_id);
@@ -81,7 +88,7 @@ export class JobRunner {
     const ms = Math.round(performance.now() - job.startedAt);
 
     if (job.abortReason === undefined) {
-      if (outcome.ok) this.complete(request, outcome.result, ms);
+      if (outcome.ok) this.complete(request, outcome.result, ms, outcome.files);
       else this.fail(request, outcome.error, ms);
     }
     this.notifySettled();
@@ -112,9 +119,9 @@ export class JobRunner {
     return () => this.settledListeners.delete(listener);
   }
 
-  private complete(request: InferenceRequest, result: unknown, ms: number): void {
+  private complete(request: InferenceRequest, result: unknown, ms: number, files: InlineOutputFile[]): void {
     this.counts.completed += 1;
-    this.transport.result({ request_id: request.request_id, status: "completed", result });
+    this.transport.result({ request_id: request.request_id, status: "completed", result, ...(files.length > 0 ? { files } : {}) });
     this.listener.completed(request, result, ms);
   }
 

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { makeWav, mockPicture } from "./mock-media.js";
 import type { InferenceRequest } from "@wsspaces/protocol";
 import type { Handler, JobContext } from "./types.js";
 
@@ -17,6 +19,10 @@ export interface MockHandlerOptions {
 /** The seed mock app's result shape, which pages and clients written for the seed display. */
 export interface MockResult {
   text_output: string;
+  /** What arrived in the request's files, checked against their sha256 after downloading. */
+  files_received?: ReceivedFile[];
+  /** Output files attached (a picture for "draw…", a tone for "say…"). */
+  files_sent?: string[];
   confidence: number;
   model_used: string;
   processing_time_seconds: number;
@@ -24,7 +30,45 @@ export interface MockResult {
   timestamp: string;
 }
 
+export interface ReceivedFile {
+  field: string;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  /** The bytes downloaded hash to the sha256 the server gave. */
+  sha256_ok: boolean;
+}
+
 const PROGRESS_STEPS = 5;
+const WANTS_PICTURE = /\b(draw|image|picture|png)\b/i;
+const WANTS_SOUND = /\b(say|speak|audio|voice|wav)\b/i;
+
+/** Downloads each input (streamed, never held whole) and checks it against its sha256. */
+async function receiveFiles(ctx: JobContext): Promise<ReceivedFile[]> {
+  const received: ReceivedFile[] = [];
+  for (const file of ctx.files) {
+    const hash = createHash("sha256");
+    for await (const chunk of await file.stream()) hash.update(chunk as Buffer);
+    received.push({ field: file.field, name: file.name, mime: file.mime, size: file.size, sha256: file.sha256, sha256_ok: hash.digest("hex") === file.sha256 });
+  }
+  return received;
+}
+
+/** Attaches generated media when the prompt asks for it; returns the names attached. */
+async function sendMedia(prompt: unknown, ctx: JobContext): Promise<string[]> {
+  if (typeof prompt !== "string") return [];
+  const sent: string[] = [];
+  if (WANTS_PICTURE.test(prompt)) {
+    await ctx.attach("mock-picture.png", mockPicture(), { mime: "image/png" });
+    sent.push("mock-picture.png");
+  }
+  if (WANTS_SOUND.test(prompt)) {
+    await ctx.attach("mock-voice.wav", makeWav(440, 1.5), { mime: "audio/wav" });
+    sent.push("mock-voice.wav");
+  }
+  return sent;
+}
 const MAX_ECHOED_PROMPT = 200;
 
 function describeInput(request: InferenceRequest): string {
@@ -80,6 +124,7 @@ export function createMockHandler(options: MockHandlerOptions = {}): Handler<Moc
   return async (request, ctx) => {
     ctx.signal.throwIfAborted();
     const started = performance.now();
+    const filesReceived = ctx.files.length > 0 ? await receiveFiles(ctx) : [];
     const durationMs = Math.round(minMs + random() * (maxMs - minMs));
     const input = describeInput(request);
     const text = `Mock response to: ${input}`;
@@ -87,9 +132,12 @@ export function createMockHandler(options: MockHandlerOptions = {}): Handler<Moc
     else for (const token of tokenize(text)) ctx.stream(token);
 
     if (random() < failRate) throw new Error("simulated failure");
+    const filesSent = await sendMedia(request.payload.prompt, ctx);
 
     return {
       text_output: text,
+      ...(filesReceived.length > 0 ? { files_received: filesReceived } : {}),
+      ...(filesSent.length > 0 ? { files_sent: filesSent } : {}),
       confidence: round(0.8 + random() * 0.19, 2),
       model_used: model,
       processing_time_seconds: round((performance.now() - started) / 1000, 3),

@@ -1,5 +1,6 @@
 import type { CancelReason, InferenceRequest, RegisterResponse } from "@wsspaces/protocol";
 import type { Socket } from "socket.io-client";
+import type { AttachOptions, InputFile } from "./job-files.js";
 
 /** Structured fields attached to a log line (request ids, codes, durations). */
 export type LogFields = Record<string, unknown>;
@@ -58,6 +59,13 @@ export interface JobContext {
   progress(progress?: number, message?: string): void;
   /** Sends partial output (a text delta or JSON); a no-op once the job is cancelled or finished. */
   stream(chunk: unknown): void;
+  /** The request's uploaded files; each can be downloaded to a temporary path (removed after the job). */
+  readonly files: readonly InputFile[];
+  /**
+   * Adds an output file (bytes, or the path of a file on disk). The SDK sends small ones inline
+   * with the result and uploads larger ones; they are listed with the request's result.
+   */
+  attach(name: string, data: Uint8Array | string, options?: AttachOptions): Promise<void>;
 }
 
 /** Turns a request into a JSON-serialisable result, or throws to fail it. */

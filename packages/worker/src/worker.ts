@@ -3,7 +3,9 @@ import type { InferenceRequest } from "@wsspaces/protocol";
 import { WorkerError, fromConnectError, toError } from "./errors.js";
 import { isCancelRequest, normaliseInferenceRequest } from "./inbound.js";
 import { JobRunner, type JobTransport } from "./job-runner.js";
+import type { FileTransport } from "./job-files.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
+import { uploadOutputFile } from "./output-upload.js";
 import { RegistrationAttempt, buildRegisterMessage, type RegistrationOutcome } from "./registration.js";
 import { ResultOutbox } from "./result-outbox.js";
 import { createWorkerSocket, type WorkerSocket } from "./socket.js";
@@ -41,6 +43,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private state: WorkerState = "idle";
   private registered = false;
   private lastConnectionId: string | undefined;
+  private maxInlineFileBytes = 0;
   private registration: RegistrationAttempt | undefined;
   private startWaiter: { resolve: (r: RegisterSuccess) => void; reject: (e: Error) => void } | undefined;
   private startPromise: Promise<RegisterSuccess> | undefined;
@@ -63,11 +66,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
       stream: (message) => this.liveSocket()?.emit("stream", message),
       result: (message) => this.outbox.put(message),
     };
-    this.jobs = new JobRunner(transport, {
-      completed: (...args) => this.safeEmit("completed", ...args),
-      failed: (...args) => this.safeEmit("failed", ...args),
-      cancelled: (...args) => this.safeEmit("cancelled", ...args),
-    });
+    const files: FileTransport = {
+      inlineLimit: () => this.maxInlineFileBytes,
+      upload: (requestId, name, body, size, mime, signal) => {
+        const connectionId = this.lastConnectionId;
+        if (connectionId === undefined) return Promise.reject(new Error("not registered: cannot upload an output file"));
+        return uploadOutputFile({ server: this.options.server, token: this.options.token, connectionId }, requestId, name, body, size, mime, signal);
+      },
+    };
+    this.jobs = new JobRunner(
+      transport,
+      {
+        completed: (...args) => this.safeEmit("completed", ...args),
+        failed: (...args) => this.safeEmit("failed", ...args),
+        cancelled: (...args) => this.safeEmit("cancelled", ...args),
+      },
+      files,
+    );
     this.outbox = new ResultOutbox(
       {
         canSend: () => this.liveSocket() !== undefined,
@@ -191,6 +206,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
     this.registered = true;
     this.lastConnectionId = response.connection_id;
+    // Servers before file support send no limit: nothing goes inline there.
+    this.maxInlineFileBytes = response.max_inline_file_bytes ?? 0;
     this.manualReconnects = 0;
     this.log.debug("registered", { connection_id: response.connection_id });
     if (this.state === "starting") {

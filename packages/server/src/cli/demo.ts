@@ -28,13 +28,16 @@ export async function demo(argv: string[]): Promise<number> {
     (await app.spaces.create({
       name: DEMO_SPACE,
       description: "A demo space answered by a built-in mock model.",
-      inputs: ["prompt"],
+      inputs: ["prompt", "audio", "file"],
       timeout_seconds: 120,
       max_queue: 100,
       queue_offline: true,
       open_workers: false,
       pause: "off",
       user_in_flight_limit: 0,
+      max_file_mb: 100,
+      max_upload_mb: 200,
+      file_types: [],
     }));
   const token = await app.spaces.createToken(space.id, "demo mock worker");
   const apiKey = await app.auth.createApiKey(admin.id, "demo");

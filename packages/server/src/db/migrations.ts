@@ -195,5 +195,38 @@ export function buildMigrations(caps: DialectCapabilities): Record<string, Migra
         await db.schema.dropTable("socket_io_attachments").ifExists().execute();
       },
     },
+    "0005_files": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("files")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("request_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("field", "text")
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("mime", "text", (c) => c.notNull())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("sha256", "text", (c) => c.notNull())
+          .addColumn("attempt", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("files_request").on("files").column("request_id").execute();
+        await db.schema.createIndex("files_sha256").on("files").column("sha256").execute();
+        await db.schema.createTable("settings").addColumn("key", "text", (c) => c.primaryKey()).addColumn("value", "text", (c) => c.notNull()).execute();
+        await db.schema.alterTable("spaces").addColumn("max_file_mb", "integer", (c) => c.notNull().defaultTo(100)).execute();
+        await db.schema.alterTable("spaces").addColumn("max_upload_mb", "integer", (c) => c.notNull().defaultTo(200)).execute();
+        await db.schema.alterTable("spaces").addColumn("file_types", "text", (c) => c.notNull().defaultTo("[]")).execute();
+        await db.schema.alterTable("requests").addColumn("input_files", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable("requests").addColumn("output_files", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropTable("files").execute();
+        await db.schema.dropTable("settings").execute();
+        for (const column of ["max_file_mb", "max_upload_mb", "file_types"]) await db.schema.alterTable("spaces").dropColumn(column).execute();
+        await db.schema.alterTable("requests").dropColumn("input_files").execute();
+        await db.schema.alterTable("requests").dropColumn("output_files").execute();
+      },
+    },
   };
 }

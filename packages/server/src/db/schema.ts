@@ -54,6 +54,10 @@ export interface SpacesTable {
   pause: "off" | "queue" | "reject";
   /** Requests one user may have dispatched or running in this space at once; 0 = no cap. */
   user_in_flight_limit: number;
+  max_file_mb: number;
+  max_upload_mb: number;
+  /** JSON array of file type rules for the `file` input; [] accepts any kind. */
+  file_types: string;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -114,6 +118,10 @@ export interface RequestsTable {
   started_at: number | null;
   finished_at: number | null;
   deadline_at: number;
+  /** Uploaded input files (0 spares the dispatcher a lookup). */
+  input_files: number;
+  /** Output files of the final attempt, counted when it completes (0 spares views a lookup). */
+  output_files: number;
 }
 
 export interface WebhookDeliveriesTable {
@@ -138,6 +146,29 @@ export interface NodesTable {
   heartbeat_at: number;
 }
 
+/** Uploaded inputs and worker outputs; the bytes live in the file store under `sha256`. */
+export interface FilesTable {
+  id: string;
+  request_id: string;
+  user_id: string;
+  kind: "input" | "output";
+  /** Input field ("audio", "video", "file"); null for outputs. */
+  field: string | null;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  /** The request attempt that produced an output (0 for inputs). */
+  attempt: number;
+  created_at: number;
+}
+
+/** Site-wide values made once, shared by every node (the file URL signing key). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -148,4 +179,6 @@ export interface Database {
   requests: RequestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   nodes: NodesTable;
+  files: FilesTable;
+  settings: SettingsTable;
 }

@@ -16,6 +16,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   queue_full: 429,
   rate_limited: 429,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   invalid_state: 409,
   unavailable: 503,
   internal: 500,

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { PositionEventData, RequestFeedEvent } from "@wsspaces/protocol";
+import type { FileView, PositionEventData, RequestFeedEvent } from "@wsspaces/protocol";
 import { isTerminalState } from "@wsspaces/protocol";
 import type { RequestEvent, RequestEvents } from "../requests/request-events.js";
 import type { RequestRow, RequestStore } from "../requests/request-store.js";
-import { requestView } from "../requests/request-view.js";
+import { hasFiles, requestView } from "../requests/request-view.js";
 import type { EtaEstimator } from "./eta-estimator.js";
 import { RequestFeed, type FeedLimits } from "./request-feed.js";
 import type { RunHistory } from "./run-history.js";
@@ -17,6 +17,8 @@ export interface RequestFeedsDeps {
   limits: FeedLimits;
   /** How long a finished request's feed stays for late readers once nobody is reading it. */
   retainMs: number;
+  /** The files of a request that has some (see hasFiles). */
+  filesOf: (row: RequestRow) => Promise<FileView[]>;
   /** Queue changes in a space within this window give one position update per reader. */
   positionDebounceMs: number;
 }
@@ -146,10 +148,18 @@ export class RequestFeeds {
     if (row.state === "dispatched") feed.startAttempt(row.attempt);
     this.emit(feed, feed.append({ type: "state", data: { state: row.state, attempt: row.attempt } }));
     if (isTerminalState(row.state)) {
+      // Terminal now, so nothing else is appended while the files (if any) are looked up.
       feed.terminal = true;
-      this.emit(feed, feed.append({ type: "done", data: requestView(row, null, null) }));
-      this.bySpace.get(feed.spaceId)?.delete(feed);
-      if (feed.subscribers === 0) this.scheduleDrop(feed);
+      const end = (files: FileView[]) => {
+        this.emit(feed, feed.append({ type: "done", data: requestView(row, null, null, files) }));
+        this.bySpace.get(feed.spaceId)?.delete(feed);
+        if (feed.subscribers === 0) this.scheduleDrop(feed);
+      };
+      if (!hasFiles(row)) return end([]);
+      this.deps.filesOf(row).then(end, (err: unknown) => {
+        this.deps.log.error({ err, requestId: row.id }, "listing a finished request's files failed");
+        end([]);
+      });
       return;
     }
     void this.updatePosition(feed);

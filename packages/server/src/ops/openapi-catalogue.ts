@@ -274,12 +274,14 @@ export const ROUTES: RouteSpec[] = [
     method: "POST",
     path: "/api/v1/spaces/{id}/requests",
     summary: "Submit a request to a space",
-    description: "With `?wait=N` (N > 0) the answer is held until the request is terminal or N seconds pass, and carries the full request view. A `priority` above 0 is for admins only (`403 forbidden`).",
+    description:
+      "With `?wait=N` (N > 0) the answer is held until the request is terminal or N seconds pass, and carries the full request view. A `priority` above 0 is for admins only (`403 forbidden`).\n\nFiles go as `multipart/form-data`: the fields above as text (`inputs` and `webhook` as JSON text) and files in fields named `audio`, `video` or `file` (each may repeat), for the inputs the space enables. Each file is checked by its content against the space's limits and kinds: `413 payload_too_large`, `415 unsupported_media_type`, `400 validation_failed` for an input the space does not take; a refused submission keeps nothing (docs/files.md).",
     tag: "requests",
     access: "user",
     params: spaceId,
     query: WaitQuerySchema,
     body: SubmitBodySchema,
+    bodyTypes: JSON_AND_FORMS,
     responses: [
       {
         status: 202,
@@ -288,7 +290,38 @@ export const ROUTES: RouteSpec[] = [
       },
       { status: 200, description: "With `?wait`: finished within the wait.", schema: ref("SubmitWaitResponse") },
     ],
-    errors: ["forbidden", "not_found", "space_offline", "space_paused", "queue_full", "rate_limited"],
+    errors: ["forbidden", "not_found", "space_offline", "space_paused", "queue_full", "rate_limited", "unsupported_media_type"],
+  },
+  {
+    operationId: "getFile",
+    method: "GET",
+    path: "/api/v1/files/{id}",
+    summary: "Download a request's file",
+    description:
+      "An input or output file of a request, with its sniffed `Content-Type`, a `Content-Disposition` (inline for images, audio, video and plain text; a download otherwise, `?download=1` forces it) and Range support, so players can seek. Workers get signed links to their inputs (`?expires=…&sig=…`) that work without any other credential until the request's deadline; an expired or wrong signature is `403 forbidden` for callers without credentials.",
+    tag: "requests",
+    access: "owner",
+    params: { id: "File id (`fil_…`)." },
+    headers: [{ name: "Range", description: "`bytes=START-END`: answered with `206` and that part." }],
+    responses: [
+      { status: 200, description: "The file.", contentType: "application/octet-stream", schema: { type: "string", format: "binary" } },
+      { status: 206, description: "The requested range.", contentType: "application/octet-stream", schema: { type: "string", format: "binary" } },
+    ],
+    errors: ["forbidden"],
+  },
+  {
+    operationId: "putOutputFile",
+    method: "PUT",
+    path: "/api/v1/worker/requests/{id}/files/{name}",
+    summary: "Upload an output file (workers)",
+    description:
+      "For output files too large to send inline with `inference_result`: the body is the file's bytes (streamed to storage), `Content-Type` its type. Only while the request is dispatched or running, and only by the connection holding it. The file is listed in the request's `files` once the result arrives. The SDKs choose this path by size (docs/files.md).",
+    tag: "requests",
+    access: "worker",
+    params: { id: "Request id (`req_…`).", name: "File name (sanitised; no paths)." },
+    headers: [{ name: "X-Wsspaces-Connection", description: "The connection id from `register_response`." }],
+    responses: [{ status: 201, description: "Stored.", schema: ref("FileView") }],
+    errors: ["unauthenticated", "invalid_token", "not_assigned", "invalid_state", "payload_too_large", "bad_request"],
   },
   {
     operationId: "getRequest",

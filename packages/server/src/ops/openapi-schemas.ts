@@ -6,6 +6,7 @@ import type {
   CreatedApiKey,
   CreatedWorkerToken,
   ErrorBody,
+  FileView,
   MeView,
   OverviewMinute,
   OverviewSpace,
@@ -69,6 +70,7 @@ export type SchemaName =
   | "CreatedWorkerToken"
   | "RequestError"
   | "RequestView"
+  | "FileView"
   | "SubmitResponse"
   | "SubmitWaitResponse"
   | "RetryResponse"
@@ -115,6 +117,9 @@ const spaceProperties: Properties<SpaceSummary> = {
   open_workers: boolean("Workers may register without a token."),
   pause: { type: "string", enum: ["off", "queue", "reject"], description: "`queue`: takes requests but dispatches none; `reject`: takes none." },
   user_in_flight_limit: integer("Requests one user may have running at once; 0 = no cap."),
+  max_file_mb: integer("Largest single uploaded file, MiB."),
+  max_upload_mb: integer("Largest total of one submission's files, MiB."),
+  file_types: arrayOf(string(), "What the `file` input accepts: MIME types, families (`image/*`) or extensions; empty accepts any kind."),
   created_at: time(),
   connected: boolean("At least one (not suspended) worker is registered for the space."),
   workers: integer("Connected workers (suspended ones not counted)."),
@@ -158,6 +163,18 @@ const requestProperties: Properties<RequestView> = {
   deadline: time(),
   eta_seconds: nullableNumber("Seconds until a result is expected; null without history."),
   username: optional(string("Who submitted it (in listings).")),
+  files: arrayOf(ref("FileView"), "Uploaded inputs and the worker's output files (latest attempt)."),
+};
+
+const fileProperties: Properties<FileView> = {
+  id: id("fil"),
+  kind: { type: "string", enum: ["input", "output"] },
+  field: nullableString("The input field (`audio`, `video`, `file`) for inputs; null for outputs."),
+  name: string("Sanitised file name."),
+  mime: string("Type sniffed from the content."),
+  size: integer("Bytes."),
+  sha256: string("Hex digest of the content."),
+  url: string("`/api/v1/files/{id}`, for the owner or an admin; Range requests supported."),
 };
 
 const submitProperties: Properties<SubmitResponse> = {
@@ -189,6 +206,7 @@ export const COMPONENT_SCHEMAS: Record<SchemaName, JsonSchema> = {
   ApiKeyView: shape<ApiKeyView>(apiKeyProperties),
   CreatedApiKey: shape<CreatedApiKey>({ ...apiKeyProperties, key: string("`wsk_…`, shown only once.") }),
   SpaceSummary: shape<SpaceSummary>(spaceProperties),
+  FileView: shape<FileView>(fileProperties),
   QueueEntryView: shape<QueueEntryView>({
     position: integer("0 while being worked on; 1, 2, … while queued."),
     user: string("Masked (`al***`) unless it is the caller's own entry or the caller is an admin."),

@@ -6,9 +6,9 @@
 export type JsonSchema = Record<string, unknown>;
 
 /** Who may call a route (DESIGN.md §6 and docs/api.md, "Authentication"). */
-export type Access = "public" | "user" | "owner" | "admin" | "metrics";
+export type Access = "public" | "user" | "owner" | "admin" | "metrics" | "worker";
 
-export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface MediaTypeObject {
   schema: JsonSchema;

@@ -26,9 +26,9 @@ export type { OpenApiDocument } from "./openapi-types.js";
  * statuses from the one table that maps codes to statuses (http/app-error.ts).
  */
 
-const METHOD_KEY: Record<HttpMethod, keyof PathItemObject> = { GET: "get", POST: "post", PATCH: "patch", DELETE: "delete" };
+const METHOD_KEY: Record<HttpMethod, keyof PathItemObject> = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" };
 
-const UNSAFE: ReadonlySet<HttpMethod> = new Set(["POST", "PATCH", "DELETE"]);
+const UNSAFE: ReadonlySet<HttpMethod> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 const WHO: Record<Access, string> = {
   public: "public — no credentials needed.",
@@ -36,9 +36,16 @@ const WHO: Record<Access, string> = {
   owner: "owner — the user who submitted the request, or an admin; anyone else gets `404 not_found`, so ids cannot be probed.",
   admin: "admin — a user with the role `admin`; other users get `403 forbidden`.",
   metrics: "metrics scraper — with the metrics token as a bearer token when the server has one, else anyone.",
+  worker: "the worker connection holding the request — its worker token as a bearer token and its connection id in `X-Wsspaces-Connection`; anyone else gets `401` or `409 not_assigned`.",
 };
 
 const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
+  workerToken: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "wst_…",
+    description: "A worker token (as the worker connected with), together with the `X-Wsspaces-Connection` header.",
+  },
   apiKey: {
     type: "http",
     scheme: "bearer",
@@ -117,7 +124,7 @@ function operation(route: RouteSpec): OperationObject {
 
 function describe(route: RouteSpec): string {
   const parts = [`**Who:** ${WHO[route.access]}`];
-  if (UNSAFE.has(route.method) && route.access !== "metrics") {
+  if (UNSAFE.has(route.method) && route.access !== "metrics" && route.access !== "worker") {
     parts.push(
       route.noCsrf
         ? "Cookie callers need no CSRF token here, but a foreign `Origin` is refused."
@@ -133,6 +140,8 @@ function security(route: RouteSpec): SecurityRequirement[] {
   switch (route.access) {
     case "metrics":
       return [{}, { metricsToken: [] }];
+    case "worker":
+      return [{ workerToken: [] }];
     case "public":
       return route.tag === "ops" ? [] : [{}, { apiKey: [] }, cookie];
     case "user":

@@ -10,6 +10,10 @@ export interface RetentionDeps {
   log: Logger;
   /** Finished requests older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
+  /** Files of requests finished longer ago than this are deleted; 0 keeps them. */
+  fileRetentionDays: number;
+  /** Deletes files of requests finished before the time given; returns how many. */
+  sweepFiles: (before: number) => Promise<number>;
   intervalMs?: number;
 }
 
@@ -20,11 +24,13 @@ const BATCH = 1000;
 export interface SweepResult {
   requests: number;
   sessions: number;
+  files: number;
 }
 
 /**
  * Deletes what is no longer needed: requests that finished more than `retentionDays` ago (never
- * one still queued or running, whatever its age) and expired sign-in sessions. Runs hourly.
+ * one still queued or running, whatever its age), expired sign-in sessions, and files of requests
+ * that finished more than `fileRetentionDays` ago. Runs hourly.
  */
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -52,7 +58,7 @@ export class RetentionSweeper {
 
   private async sweepOnce(): Promise<SweepResult> {
     const now = this.deps.clock.now();
-    const result: SweepResult = { requests: 0, sessions: 0 };
+    const result: SweepResult = { requests: 0, sessions: 0, files: 0 };
     if (this.deps.retentionDays > 0) {
       const before = now - this.deps.retentionDays * DAY_MS;
       for (;;) {
@@ -75,7 +81,9 @@ export class RetentionSweeper {
     }
     const sessions = await this.deps.db.deleteFrom("sessions").where("expires_at", "<=", now).executeTakeFirst();
     result.sessions = Number(sessions.numDeletedRows);
-    if (result.requests + result.sessions > 0) this.deps.log.info(result, "retention sweep deleted old data");
+    // After the requests: files of requests just deleted have no request any more, and go too.
+    if (this.deps.fileRetentionDays > 0) result.files = await this.deps.sweepFiles(now - this.deps.fileRetentionDays * DAY_MS);
+    if (result.requests + result.sessions + result.files > 0) this.deps.log.info(result, "retention sweep deleted old data");
     return result;
   }
 }

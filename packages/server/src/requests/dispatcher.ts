@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { InferenceRequest } from "@wsspaces/protocol";
+import type { InferenceRequest, RequestFile } from "@wsspaces/protocol";
 import type { Clock } from "../util/time.js";
 import { parseStoredJson } from "../util/json.js";
 import type { SpaceStore } from "../spaces/space-store.js";
@@ -14,6 +14,8 @@ export interface DispatcherDeps {
   events: RequestEvents;
   clock: Clock;
   log: Logger;
+  /** The request's uploaded files with signed links (relative; the channel makes them absolute). */
+  inputFiles: (row: RequestRow) => Promise<RequestFile[]>;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Dispatcher {
       space_name: space?.name ?? "",
       attempt: row.attempt,
       deadline: new Date(row.deadline_at).toISOString(),
+      ...(row.input_files > 0 ? { files: await this.deps.inputFiles(row) } : {}),
     };
   }
 

@@ -3,7 +3,9 @@ import type {
   RequestState,
   AcceptMessage,
   EventAck,
+  FileView,
   InferenceResultMessage,
+  InlineOutputFile,
   ListRequestsQuery,
   ProgressMessage,
   RequestView,
@@ -23,7 +25,8 @@ import type { Dispatcher } from "./dispatcher.js";
 import type { EtaEstimator } from "../live/eta-estimator.js";
 import type { RequestEvents } from "./request-events.js";
 import { NON_TERMINAL_STATES, type RequestRow, type RequestStore } from "./request-store.js";
-import { requestView } from "./request-view.js";
+import { hasFiles, requestView } from "./request-view.js";
+import type { ReceivedUpload } from "../files/file-service.js";
 import type { SubmitLimiter } from "./submit-limiter.js";
 import { validateSubmission } from "./submission.js";
 
@@ -45,6 +48,22 @@ export interface RequestServiceDeps {
   streamedText: (requestId: string) => string | null;
   /** Called with every new deadline so the timer can wake up early enough. */
   onDeadline: (deadlineAt: number) => void;
+  files: RequestFiles;
+}
+
+/** What the request lifecycle needs of the files domain. */
+export interface RequestFiles {
+  attachInputs(requestId: string, userId: string, uploads: readonly ReceivedUpload[]): Promise<void>;
+  copyInputs(fromRequestId: string, toRequestId: string, userId: string): Promise<number>;
+  viewsOf(row: RequestRow): Promise<FileView[]>;
+  storeInlineOutputs(row: RequestRow, files: readonly InlineOutputFile[]): Promise<void>;
+  outputCount(row: RequestRow): Promise<number>;
+}
+
+/** Files that come with a submission: fresh uploads, or a retried request's inputs. */
+export interface SubmissionFiles {
+  uploads?: readonly ReceivedUpload[];
+  copyInputsFrom?: string;
 }
 
 const ok: EventAck = { ok: true };
@@ -59,29 +78,25 @@ export class RequestService {
 
   // ---- users -------------------------------------------------------------------------------
 
-  async submit(principal: Principal, space: SpaceRow, body: SubmitBody): Promise<SubmitResponse> {
-    const { store, registry, clock } = this.deps;
-    const submission = validateSubmission(space, body);
+  async submit(principal: Principal, space: SpaceRow, body: SubmitBody, files: SubmissionFiles = {}): Promise<SubmitResponse> {
+    const { store, clock } = this.deps;
+    const uploads = files.uploads ?? [];
+    const submission = validateSubmission(space, body, uploads.length > 0 || files.copyInputsFrom !== undefined);
     const wait = this.deps.submitLimiter.take(principal.userId);
     if (wait > 0) {
       throw new AppError("rate_limited", `You are submitting too fast; try again in ${wait} s.`, { retryAfterSeconds: wait });
     }
-    if (registry.connectedCount(space.id) === 0 && !space.queue_offline) {
-      throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
-    }
-    if ((await store.queueLength(space.id)) >= space.max_queue) {
-      throw new AppError("queue_full", `The queue of "${space.name}" is full (${space.max_queue} waiting); try again later.`);
-    }
-    if ((await store.queuedForUser(space.id, principal.userId)) >= this.deps.userQueueLimit) {
-      throw new AppError("rate_limited", `You already have ${this.deps.userQueueLimit} requests waiting in this space; wait for some to finish.`);
-    }
+    await this.checkAdmission(principal, space);
     const priority = body.priority ?? 0;
     if (priority > 0 && !isAdmin(principal)) throw new AppError("forbidden", "Only admins can raise a request's priority.");
-    if (space.pause === "reject") throw new AppError("space_paused", `"${space.name}" is paused and takes no requests right now.`);
     if (body.webhook) await this.deps.vetWebhookUrl(body.webhook.url);
     const now = clock.now();
+    const id = newId("req");
+    // Files first: a crash before the request row leaves files of no request, which the sweep removes.
+    if (uploads.length > 0) await this.deps.files.attachInputs(id, principal.userId, uploads);
+    const inputFiles = files.copyInputsFrom !== undefined ? await this.deps.files.copyInputs(files.copyInputsFrom, id, principal.userId) : uploads.length;
     const row = await store.insert({
-      id: newId("req"),
+      id,
       space_id: space.id,
       user_id: principal.userId,
       state: "queued",
@@ -104,11 +119,32 @@ export class RequestService {
       started_at: null,
       finished_at: null,
       deadline_at: now + space.timeout_seconds * 1000,
+      input_files: inputFiles,
+      output_files: 0,
     });
     this.deps.events.publish({ type: "state", requestId: row.id, spaceId: space.id, state: "queued", row });
     this.deps.onDeadline(row.deadline_at);
     void this.deps.dispatcher.pump(space.id);
     return { request_id: row.id, state: "queued", position: await store.positionOf(row).catch(() => null) };
+  }
+
+  /**
+   * Whether the space takes a request from this user now (connected or queueing offline, not
+   * full, not paused). Checked again on submit; uploads check it first so that nobody sends a
+   * large file only to be told the space is offline.
+   */
+  async checkAdmission(principal: Principal, space: SpaceRow): Promise<void> {
+    const { store, registry } = this.deps;
+    if (registry.connectedCount(space.id) === 0 && !space.queue_offline) {
+      throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
+    }
+    if ((await store.queueLength(space.id)) >= space.max_queue) {
+      throw new AppError("queue_full", `The queue of "${space.name}" is full (${space.max_queue} waiting); try again later.`);
+    }
+    if ((await store.queuedForUser(space.id, principal.userId)) >= this.deps.userQueueLimit) {
+      throw new AppError("rate_limited", `You already have ${this.deps.userQueueLimit} requests waiting in this space; wait for some to finish.`);
+    }
+    if (space.pause === "reject") throw new AppError("space_paused", `"${space.name}" is paused and takes no requests right now.`);
   }
 
   /** The request if the caller may see it; others' requests are "not found", not "forbidden". */
@@ -120,7 +156,8 @@ export class RequestService {
 
   async view(row: RequestRow): Promise<RequestView> {
     const position = row.state === "queued" ? await this.deps.store.positionOf(row) : null;
-    return requestView(row, position, await this.deps.eta.etaSeconds(row, position));
+    const files = hasFiles(row) ? await this.deps.files.viewsOf(row) : [];
+    return requestView(row, position, await this.deps.eta.etaSeconds(row, position), files);
   }
 
   /** Holds until the request is terminal or `seconds` pass, then returns its current view. */
@@ -167,7 +204,7 @@ export class RequestService {
     }
     const priority = isAdmin(principal) ? row.priority : Math.min(0, row.priority);
     const inputs = parseStoredJson<Record<string, unknown>>(row.inputs, {});
-    const submitted = await this.submit(principal, space, { ...(row.prompt !== null ? { prompt: row.prompt } : {}), inputs, priority });
+    const submitted = await this.submit(principal, space, { ...(row.prompt !== null ? { prompt: row.prompt } : {}), inputs, priority }, row.input_files > 0 ? { copyInputsFrom: row.id } : {});
     return { ...submitted, retry_of: row.id };
   }
 
@@ -235,10 +272,13 @@ export class RequestService {
     // Guarded on the holder: if the request was handed elsewhere since the read, this loses.
     const guard = { workerSessionId: workerId };
     const result = msg.result ?? this.streamedResult(row.id);
+    if (msg.files && msg.files.length > 0) await this.deps.files.storeInlineOutputs(row, msg.files);
+    // Outputs uploaded with PUT (possibly through another node) count too.
+    const outputs = await this.deps.files.outputCount(row);
     const finished =
       msg.status === "completed"
-        ? await this.finish(row, "completed", null, result, guard)
-        : await this.finish(row, "failed", workerError(msg), result, guard);
+        ? await this.finish(row, "completed", null, result, guard, outputs)
+        : await this.finish(row, "failed", workerError(msg), result, guard, outputs);
     return finished ? ok : this.duplicate(workerId, row.id);
   }
 
@@ -326,6 +366,7 @@ export class RequestService {
     error: { code: string; message: string } | null,
     result: unknown = null,
     guard: { workerSessionId?: string } = {},
+    outputFiles = 0,
   ): Promise<RequestRow | undefined> {
     const now = this.deps.clock.now();
     const finished = await this.deps.store.transition(
@@ -339,6 +380,7 @@ export class RequestService {
         finished_at: now,
         updated_at: now,
         ...(state === "completed" ? { progress: 1 } : {}),
+        ...(outputFiles > 0 ? { output_files: outputFiles } : {}),
       },
       guard,
     );

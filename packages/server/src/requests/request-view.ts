@@ -1,9 +1,9 @@
-import type { RequestView } from "@wsspaces/protocol";
+import type { FileView, RequestView } from "@wsspaces/protocol";
 import { iso } from "../util/time.js";
 import { parseStoredJson } from "../util/json.js";
 import type { RequestRow } from "./request-store.js";
 
-export function requestView(row: RequestRow, position: number | null, etaSeconds: number | null): RequestView {
+export function requestView(row: RequestRow, position: number | null, etaSeconds: number | null, files: FileView[] = []): RequestView {
   return {
     id: row.id,
     space_id: row.space_id,
@@ -20,7 +20,13 @@ export function requestView(row: RequestRow, position: number | null, etaSeconds
     finished_at: iso(row.finished_at),
     deadline: iso(row.deadline_at),
     eta_seconds: etaSeconds,
+    files,
   };
+}
+
+/** Whether the request has files to list (a view then needs one more lookup). */
+export function hasFiles(row: Pick<RequestRow, "input_files" | "output_files">): boolean {
+  return row.input_files > 0 || row.output_files > 0;
 }
 
 /** "alice" → "al***": enough to recognise oneself, not enough to learn who else is waiting. */

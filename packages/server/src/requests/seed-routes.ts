@@ -6,19 +6,23 @@ import { AppError } from "../http/app-error.js";
 import { parseInput } from "../http/validate.js";
 import type { SpaceService } from "../spaces/space-service.js";
 import { iso } from "../util/time.js";
+import type { FileService } from "../files/file-service.js";
 import type { RequestService } from "./request-service.js";
+import { submitFromBody } from "./request-routes.js";
 
 /**
  * The original Flask site's two routes, with its answer shapes (`{success, …}`), so that pages
  * and scripts written for it keep working. New code should use /api/v1.
  */
-export function registerSeedRoutes(app: FastifyInstance, requests: RequestService, spaces: SpaceService): void {
+export function registerSeedRoutes(app: FastifyInstance, requests: RequestService, spaces: SpaceService, files: FileService): void {
   app.post<{ Params: { space_id: string } }>("/websockets/submit/:space_id", async (request, reply) =>
     seedAnswer(reply, async () => {
       const principal = requireUser(request.principal);
-      const body = parseInput(SeedSubmitBodySchema, request.body);
       const space = await spaces.get(request.params.space_id);
-      const submitted = await requests.submit(principal, space, { prompt: body.prompt });
+      // The seed's form posts fields (and, where enabled, files) as multipart.
+      const submitted = request.isMultipart()
+        ? await submitFromBody(request, principal, space, requests, files)
+        : await requests.submit(principal, space, { prompt: parseInput(SeedSubmitBodySchema, request.body).prompt });
       return { success: true, request_id: submitted.request_id, status: submitted.state, position: submitted.position };
     }),
   );

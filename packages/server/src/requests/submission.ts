@@ -9,14 +9,15 @@ export interface Submission {
 }
 
 /** Checks a submission against the inputs the space enables. */
-export function validateSubmission(space: SpaceRow, body: SubmitBody): Submission {
+export function validateSubmission(space: SpaceRow, body: SubmitBody, withFiles = false): Submission {
   const enabled = new Set(parseStoredJson<InputKind[]>(space.inputs, ["prompt"]));
   const prompt = body.prompt?.trim() ?? "";
   if (prompt !== "" && !enabled.has("prompt")) {
     throw new AppError("validation_failed", "This space takes no text prompt.", { details: [{ field: "prompt", message: "not accepted by this space" }] });
   }
-  if (prompt === "" && enabled.has("prompt") && enabled.size === 1) {
-    throw new AppError("validation_failed", "Write a prompt first.", { details: [{ field: "prompt", message: "required" }] });
+  if (prompt === "" && !withFiles && enabled.has("prompt")) {
+    const message = enabled.size === 1 ? "Write a prompt first." : "Write a prompt or attach a file first.";
+    throw new AppError("validation_failed", message, { details: [{ field: "prompt", message: "required" }] });
   }
   const inputs = body.inputs ?? {};
   if (JSON.stringify(inputs).length > 64 * 1024) {

@@ -1,11 +1,11 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Logger } from "pino";
-import type { WebhookDeliveryView } from "@wsspaces/protocol";
+import type { FileView, WebhookDeliveryView } from "@wsspaces/protocol";
 import { isTerminalState } from "@wsspaces/protocol";
 import type { RequestEvent, RequestEvents } from "../requests/request-events.js";
-import type { RequestStore } from "../requests/request-store.js";
-import { requestView } from "../requests/request-view.js";
+import type { RequestRow, RequestStore } from "../requests/request-store.js";
+import { hasFiles, requestView } from "../requests/request-view.js";
 import { newId } from "../util/ids.js";
 import { parseStoredJson } from "../util/json.js";
 import type { Clock } from "../util/time.js";
@@ -32,6 +32,8 @@ export interface WebhookDelivererDeps {
   clock: Clock;
   log: Logger;
   options: WebhookOptions;
+  /** The files of a request that has some (links relative to the site, for its owner's API key). */
+  filesOf: (row: RequestRow) => Promise<FileView[]>;
 }
 
 interface StoredWebhook {
@@ -94,7 +96,7 @@ export class WebhookDeliverer {
     const row = await this.deps.requests.byId(requestId);
     const webhook = row ? parseStoredJson<StoredWebhook | null>(row.webhook, null) : null;
     if (!row || !webhook || row.finished_at === null) return;
-    const body = JSON.stringify(requestView(row, null, null));
+    const body = JSON.stringify(requestView(row, null, null, hasFiles(row) ? await this.deps.filesOf(row) : []));
     const started = this.deps.clock.now();
     const secret = await this.deps.store.secretFor(row.user_id);
     const outcome = await this.post(webhook.url, body, {

@@ -29,6 +29,12 @@ export interface GatewayDeps {
   clock: Clock;
   log: Logger;
   eventsPerSecond: number;
+  /** Base of file links (https://site.example); unset: the address the worker connected to. */
+  publicUrl: string | undefined;
+  /** Trust X-Forwarded-Proto/Host for that address (behind a proxy). */
+  trustProxy: boolean;
+  /** Output files up to this size may travel inline with a result. */
+  maxInlineFileBytes: number;
 }
 
 /** Counters for the operator; /metrics exposes them later. */
@@ -109,7 +115,7 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
       response = { success: false as const, code: "invalid_event" as const, message: "This connection is already registered." };
     } else {
       socket.data.registering = true;
-      const channel = channelFor(socket);
+      const channel = channelFor(socket, deps.publicUrl ?? addressOf(socket, deps.trustProxy));
       try {
         response = await deps.workers.register(channel, socket.data.credential, parsed.data);
       } catch (err) {
@@ -119,6 +125,7 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
         socket.data.registering = false;
       }
       if (response.success) {
+        response = { ...response, max_inline_file_bytes: deps.maxInlineFileBytes };
         socket.data.workerId = response.connection_id;
         socket.data.channel = channel;
         if (!socket.connected) {
@@ -164,9 +171,22 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
   return stats;
 }
 
-function channelFor(socket: WorkerSocket): WorkerChannel {
+/** The site's address as this worker reached it: file links must work from where it is. */
+function addressOf(socket: WorkerSocket, trustProxy: boolean): string {
+  const headers = socket.handshake.headers;
+  const forwarded = (name: string) => {
+    const value = headers[name];
+    return trustProxy && typeof value === "string" ? value.split(",")[0]?.trim() : undefined;
+  };
+  const proto = forwarded("x-forwarded-proto") ?? (socket.handshake.secure ? "https" : "http");
+  const host = forwarded("x-forwarded-host") ?? headers.host ?? "127.0.0.1";
+  return `${proto === "https" ? "https" : "http"}://${host}`;
+}
+
+function channelFor(socket: WorkerSocket, baseUrl: string): WorkerChannel {
   return {
-    sendRequest: (request) => socket.emit("inference_request", request),
+    sendRequest: (request) =>
+      socket.emit("inference_request", request.files ? { ...request, files: request.files.map((f) => ({ ...f, url: new URL(f.url, baseUrl).href })) } : request),
     sendCancel: (requestId, reason) => socket.emit("cancel_request", { request_id: requestId, reason }),
     close: () => socket.disconnect(true),
     address: socket.handshake.address || null,

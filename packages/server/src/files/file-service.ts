@@ -1,0 +1,221 @@
+import { Readable } from "node:stream";
+import type { Logger } from "pino";
+import type { FileView, InlineOutputFile, InputKind, RequestFile } from "@wsspaces/protocol";
+import { AppError } from "../http/app-error.js";
+import type { RequestRow } from "../requests/request-store.js";
+import type { SpaceRow } from "../spaces/space-store.js";
+import { newId } from "../util/ids.js";
+import { parseStoredJson } from "../util/json.js";
+import type { Clock } from "../util/time.js";
+import { acceptsKind, describeAccepted, isFileField, type FileField } from "./file-kinds.js";
+import { extensionOf, isSuspiciousFileName, sanitiseFileName } from "./file-names.js";
+import type { FileRecords, FileRow } from "./file-records.js";
+import { BlobTooLargeError, type FileStore, type PendingBlob } from "./file-store.js";
+import type { FileUrlSigner } from "./signed-urls.js";
+import { sniffType } from "./sniff.js";
+
+const MIB = 1024 * 1024;
+
+/** An uploaded input, checked and held in a temporary file until its request is accepted. */
+export interface ReceivedUpload {
+  field: FileField;
+  name: string;
+  mime: string;
+  blob: PendingBlob;
+}
+
+/** What one submission may still upload (the space's total limit, shrinking as files arrive). */
+export interface UploadBudget {
+  remainingBytes: number;
+  files: number;
+}
+
+export interface FileServiceDeps {
+  records: FileRecords;
+  store: FileStore;
+  signer: FileUrlSigner;
+  clock: Clock;
+  log: Logger;
+  /** Largest output file a worker may upload. */
+  maxOutputBytes: number;
+}
+
+/** A MIME type a worker may declare (a token/token, no parameters). */
+const MIME_SHAPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+/**
+ * Files of requests: uploads checked by content and streamed to the store, signed links for
+ * workers, outputs from workers, views for users, and their removal.
+ */
+export class FileService {
+  constructor(private readonly deps: FileServiceDeps) {}
+
+  static budgetFor(space: SpaceRow): UploadBudget {
+    return { remainingBytes: space.max_upload_mb * MIB, files: 0 };
+  }
+
+  /** Streams one uploaded part to a temporary file within the space's limits, then checks its kind. */
+  async receiveInput(space: SpaceRow, fieldName: string, rawName: string, source: Readable, budget: UploadBudget): Promise<ReceivedUpload> {
+    if (!isFileField(fieldName)) {
+      throw new AppError("validation_failed", `Unknown file field "${fieldName.slice(0, 40)}"; use audio, video or file.`, { details: [{ field: fieldName, message: "unknown file field" }] });
+    }
+    const enabled = parseStoredJson<InputKind[]>(space.inputs, ["prompt"]);
+    if (!enabled.includes(fieldName)) {
+      throw new AppError("validation_failed", `This space takes no ${fieldName} input.`, { details: [{ field: fieldName, message: "not accepted by this space" }] });
+    }
+    if (isSuspiciousFileName(rawName)) {
+      throw new AppError("bad_request", "File names may not contain paths, '..' or NUL characters.", { details: [{ field: fieldName, message: "invalid file name" }] });
+    }
+    if (budget.files >= 32) throw new AppError("payload_too_large", "At most 32 files per submission.");
+    const perFile = space.max_file_mb * MIB;
+    const limit = Math.min(perFile, budget.remainingBytes);
+    let blob: PendingBlob;
+    try {
+      blob = await this.deps.store.receive(source, limit);
+    } catch (err) {
+      if (!(err instanceof BlobTooLargeError)) throw err;
+      throw limit < perFile
+        ? new AppError("payload_too_large", `The files together are larger than this space's ${space.max_upload_mb} MiB limit.`)
+        : new AppError("payload_too_large", `"${sanitiseFileName(rawName)}" is larger than this space's ${space.max_file_mb} MiB limit per file.`);
+    }
+    const name = sanitiseFileName(rawName, fieldName);
+    const type = await sniffType(blob.head);
+    const rules = parseStoredJson<string[]>(space.file_types, []);
+    if (!acceptsKind(fieldName, type, extensionOf(name), rules)) {
+      await this.deps.store.discard(blob);
+      throw new AppError("unsupported_media_type", `"${name}" is ${type.mime === "application/octet-stream" ? "of an unknown kind" : type.mime}; the ${fieldName} input takes ${describeAccepted(fieldName, rules)}.`, {
+        details: [{ field: fieldName, message: `content is ${type.mime}` }],
+      });
+    }
+    budget.remainingBytes -= blob.size;
+    budget.files++;
+    return { field: fieldName, name, mime: type.mime, blob };
+  }
+
+  async discard(uploads: readonly ReceivedUpload[]): Promise<void> {
+    await Promise.all(uploads.map((u) => this.deps.store.discard(u.blob)));
+  }
+
+  /** Makes the uploads the inputs of a request about to be inserted (blobs first, then rows). */
+  async attachInputs(requestId: string, userId: string, uploads: readonly ReceivedUpload[]): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const upload of uploads) await this.deps.store.commit(upload.blob);
+    await this.deps.records.insert(
+      uploads.map((u, i) => ({
+        id: newId("fil"),
+        request_id: requestId,
+        user_id: userId,
+        kind: "input" as const,
+        field: u.field,
+        name: u.name,
+        mime: u.mime,
+        size: u.blob.size,
+        sha256: u.blob.sha256,
+        attempt: 0,
+        // Keeps the upload order when listing.
+        created_at: now + i,
+      })),
+    );
+  }
+
+  /** Copies another request's inputs (a retry uses the same files). */
+  async copyInputs(fromRequestId: string, toRequestId: string, userId: string): Promise<number> {
+    const inputs = await this.deps.records.inputsOf(fromRequestId);
+    const now = this.deps.clock.now();
+    await this.deps.records.insert(inputs.map((f, i) => ({ ...f, id: newId("fil"), request_id: toRequestId, user_id: userId, created_at: now + i })));
+    return inputs.length;
+  }
+
+  /** The request's input files as its worker sees them: links signed until the deadline. */
+  async forWorker(row: RequestRow): Promise<RequestFile[]> {
+    if (row.input_files === 0) return [];
+    const inputs = await this.deps.records.inputsOf(row.id);
+    return inputs.map((f) => ({
+      id: f.id,
+      field: f.field ?? "file",
+      name: f.name,
+      mime: f.mime,
+      size: f.size,
+      sha256: f.sha256,
+      url: this.deps.signer.pathFor(f.id, row.deadline_at),
+    }));
+  }
+
+  /** Inputs and the latest attempt's outputs, for the request's owner. */
+  async viewsOf(row: RequestRow): Promise<FileView[]> {
+    if (row.input_files === 0 && row.output_files === 0) return [];
+    return (await this.deps.records.forRequest(row.id, row.attempt)).map(toView);
+  }
+
+  /** A worker's output sent inline with its result. */
+  async storeInlineOutputs(row: RequestRow, files: readonly InlineOutputFile[]): Promise<void> {
+    for (const file of files) await this.storeOutput(row, file.name, file.mime, Readable.from([Buffer.from(file.data)]));
+  }
+
+  /** A worker's output, streamed (PUT) or inline; replaces an output of the same name in this attempt. */
+  async storeOutput(row: RequestRow, rawName: string, declaredMime: string | undefined, source: Readable): Promise<FileView> {
+    if (isSuspiciousFileName(rawName)) throw new AppError("bad_request", "File names may not contain paths, '..' or NUL characters.");
+    let blob: PendingBlob;
+    try {
+      blob = await this.deps.store.receive(source, this.deps.maxOutputBytes);
+    } catch (err) {
+      if (err instanceof BlobTooLargeError) throw new AppError("payload_too_large", `Output files may be at most ${Math.floor(this.deps.maxOutputBytes / MIB)} MiB.`);
+      throw err;
+    }
+    await this.deps.store.commit(blob);
+    const type = await sniffType(blob.head);
+    // The content decides where it can; a declared type only fills in what sniffing cannot tell.
+    const declared = declaredMime?.split(";")[0]?.trim().toLowerCase();
+    const mime = type.mime === "application/octet-stream" && declared && MIME_SHAPE.test(declared) ? declared : type.text && declared?.startsWith("text/") ? declared : type.mime;
+    const row2: FileRow = {
+      id: newId("fil"),
+      request_id: row.id,
+      user_id: row.user_id,
+      kind: "output",
+      field: null,
+      name: sanitiseFileName(rawName, "output"),
+      mime,
+      size: blob.size,
+      sha256: blob.sha256,
+      attempt: row.attempt,
+      created_at: this.deps.clock.now(),
+    };
+    await this.deps.records.insert([row2]);
+    return toView(row2);
+  }
+
+  outputCount(row: RequestRow): Promise<number> {
+    return this.deps.records.outputCount(row.id, row.attempt);
+  }
+
+  byId(id: string): Promise<FileRow | undefined> {
+    return this.deps.records.byId(id);
+  }
+
+  pathOf(file: FileRow): string {
+    return this.deps.store.pathOf(file.sha256);
+  }
+
+  verifySignature(fileId: string, expires: string | undefined, sig: string | undefined): boolean {
+    return this.deps.signer.verify(fileId, expires, sig, this.deps.clock.now());
+  }
+
+  /**
+   * Deletes the files of requests that ended before `before` (and of requests that no longer
+   * exist), then the blobs nothing names any more. Returns how many files went.
+   */
+  async sweep(before: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const batch = await this.deps.records.expired(before, 500);
+      await this.deps.records.deleteIds(batch.map((f) => f.id));
+      for (const sha of await this.deps.records.unreferenced(batch.map((f) => f.sha256))) await this.deps.store.remove(sha);
+      removed += batch.length;
+      if (batch.length < 500) return removed;
+    }
+  }
+}
+
+function toView(f: FileRow): FileView {
+  return { id: f.id, kind: f.kind, field: f.field, name: f.name, mime: f.mime, size: f.size, sha256: f.sha256, url: `/api/v1/files/${f.id}` };
+}
