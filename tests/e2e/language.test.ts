@@ -111,4 +111,54 @@ describe("languages, small screens and the keyboard", () => {
     await page.keyboard.press("Enter");
     await page.getByTestId("request-panel").getByText("Cancelled", { exact: true }).waitFor();
   });
+
+  it("keeps text contrast at WCAG AA (4.5:1, 3:1 for large text) on the main pages", { timeout: 60_000 }, async () => {
+    const { space } = await server.space({ name: uniqueName("Contrast"), description: "Colours checked." });
+    const adminName = uniqueName("contrastadmin");
+    await server.app.auth.createUser(adminName, "admin-password", "admin");
+    const page = await open();
+    await signIn(page, adminName, "admin-password");
+    const failures: string[] = [];
+    for (const path of ["/", `/spaces/${space.id}`, "/account", "/admin", "/admin/workers", "/signin"]) {
+      await page.goto(path);
+      await page.getByRole("heading", { level: 1 }).first().waitFor();
+      const found = (await page.evaluate(CONTRAST_CHECK)) as { checked: number; failures: string[] };
+      // Not vacuous: every page has a fair amount of text to check.
+      expect(found.checked, path).toBeGreaterThan(5);
+      failures.push(...found.failures.map((f) => `${path}: ${f}`));
+    }
+    expect(failures).toEqual([]);
+  });
 });
+
+/**
+ * Runs in the page: every visible element with its own text, its colour against the first
+ * opaque background behind it (WCAG 2 relative luminance). Semi-transparent colours are
+ * blended over that background.
+ */
+const CONTRAST_CHECK = `(() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = ({ r, g, b }) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a >= 0.99) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+  const out = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== "");
+    if (!own) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === "hidden" || style.display === "none" || box.width === 0 || box.height === 0 || Number(style.opacity) === 0) continue;
+    if (el.closest("[aria-hidden=true], .visually-hidden, .sr-only") || el.matches(":disabled, [aria-disabled=true]")) continue;
+    checked++;
+    const bg = background(el);
+    let fg = parse(style.color);
+    if (!fg) continue;
+    fg = { r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a) };
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push(el.tagName.toLowerCase() + " '" + el.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2) + ":1");
+  }
+  return { checked, failures: out };
+})()`;

@@ -105,6 +105,11 @@ describe("the seed's manual test in a browser", () => {
     // Then it runs: progress with the worker's message, and the answer streaming in.
     await panel.getByTestId("request-progress").waitFor({ timeout: 30_000 });
     await panel.getByTestId("progress-message").getByText(/step \d\/5/).waitFor();
+    // The bar moves: its value grows while the worker works.
+    const bar = panel.locator("progress");
+    const barValue = async () => Number(await bar.evaluate((el) => (el as HTMLProgressElement).value));
+    const firstValue = await barValue();
+    await eventually(async () => expect(await barValue()).toBeGreaterThan(firstValue), { timeoutMs: 6000 });
     const partial = panel.getByTestId("partial-output");
     const firstSeen = await textOf(partial);
     expect(firstSeen.length).toBeGreaterThan(0);
