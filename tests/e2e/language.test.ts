@@ -122,7 +122,7 @@ describe("languages, small screens and the keyboard", () => {
     for (const path of ["/", `/spaces/${space.id}`, "/account", "/admin", "/admin/workers", "/signin"]) {
       await page.goto(path);
       await page.getByRole("heading", { level: 1 }).first().waitFor();
-      const found = (await page.evaluate(CONTRAST_CHECK)) as { checked: number; failures: string[] };
+      const found = await page.evaluate<{ checked: number; failures: string[] }>(CONTRAST_CHECK);
       // Not vacuous: every page has a fair amount of text to check.
       expect(found.checked, path).toBeGreaterThan(5);
       failures.push(...found.failures.map((f) => `${path}: ${f}`));

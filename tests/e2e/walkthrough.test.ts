@@ -107,7 +107,8 @@ describe("the seed's manual test in a browser", () => {
     await panel.getByTestId("progress-message").getByText(/step \d\/5/).waitFor();
     // The bar moves: its value grows while the worker works.
     const bar = panel.locator("progress");
-    const barValue = async () => Number(await bar.evaluate((el) => (el as HTMLProgressElement).value));
+    // The value property is reflected to the attribute.
+    const barValue = async () => Number(await bar.getAttribute("value"));
     const firstValue = await barValue();
     await eventually(async () => expect(await barValue()).toBeGreaterThan(firstValue), { timeoutMs: 6000 });
     const partial = panel.getByTestId("partial-output");
