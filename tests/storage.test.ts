@@ -55,6 +55,9 @@ describe.each(DIALECTS)("storage on %s", (dialect) => {
       open_workers: 0,
       pause: "off" as const,
       user_in_flight_limit: 0,
+      max_file_mb: 100,
+      max_upload_mb: 200,
+      file_types: "[]",
       created_at: now,
       updated_at: now,
       deleted_at: null,
@@ -89,6 +92,8 @@ describe.each(DIALECTS)("storage on %s", (dialect) => {
       started_at: null,
       finished_at: null,
       deadline_at: now + 120_000,
+      input_files: 0,
+      output_files: 0,
       ...overrides,
     };
   }
