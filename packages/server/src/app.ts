@@ -38,7 +38,7 @@ import { sqlitePath, type ServerConfig } from "./config.js";
 import { openDatabase, type OpenedDatabase } from "./db/dialect.js";
 import { migrateOrThrow } from "./db/migrate.js";
 import type { Database } from "./db/schema.js";
-import { installErrorHandler } from "./http/error-handler.js";
+import { frameworkErrorAnswer, installErrorHandler } from "./http/error-handler.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { registerHealthRoutes } from "./http/health-routes.js";
 import { registerOpenApiRoutes } from "./ops/openapi-routes.js";
@@ -235,6 +235,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
+    frameworkErrors: frameworkErrorAnswer,
   });
   await registerSecurityHeaders(http, { https: config.trustProxy });
   await http.register(fastifyCookie);

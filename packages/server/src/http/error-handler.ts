@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorBody } from "@wsspaces/protocol";
 import { ERROR_CODES } from "@wsspaces/protocol";
 import { isTransientDatabaseError } from "../db/transient-errors.js";
@@ -28,6 +28,22 @@ export function installErrorHandler(app: FastifyInstance, onError: (code: string
     else if (known.code === "unavailable") void reply.header("retry-after", "5");
     return reply.status(known.status).send(body);
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router answers a path it cannot decode
+ * (`/api/v1/requests/%`) or a parameter over its length limit itself, before any hook or the
+ * error handler, in Fastify's own shape (`{error: "Bad Request", code: "FST_ERR_BAD_URL"}`).
+ * Neither can name anything that exists, so they get the answer any unknown id gets.
+ */
+export function frameworkErrorAnswer(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known =
+    err.code === "FST_ERR_BAD_URL" || err.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? new AppError("not_found", "No such route or resource.")
+      : new AppError("bad_request", ERROR_CODES.bad_request);
+  request.log.info({ code: known.code, fastifyCode: err.code }, "request refused by the router");
+  const body: ErrorBody = { error: { code: known.code, message: known.message, correlation_id: request.id } };
+  void reply.status(known.status).send(body);
 }
 
 const tooLarge = () => new AppError("payload_too_large");

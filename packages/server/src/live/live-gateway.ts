@@ -17,7 +17,12 @@ import type { RequestFeeds } from "./request-feeds.js";
 import { SpaceStatusBroadcaster } from "./space-status-broadcaster.js";
 
 interface LiveSocketData {
-  principal: Principal | null;
+  /**
+   * The caller, resolved afresh from the handshake's credential each time it matters: an API
+   * key revoked, a session ended or a user disabled or demoted since the handshake counts at
+   * once, not only at the next connection.
+   */
+  caller: () => Promise<Principal | null>;
   /** Requests this socket watches, each counted once as a reader of its feed. */
   watching: Map<string, RequestFeed>;
 }
@@ -75,8 +80,8 @@ export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { 
   nsp.use((socket, next) => {
     socket.data.watching = new Map();
     authenticate(socket, deps.auth).then(
-      (principal) => {
-        socket.data.principal = principal;
+      (caller) => {
+        socket.data.caller = caller;
         next();
       },
       (err: unknown) => {
@@ -115,8 +120,9 @@ export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { 
   }
 
   async function watch(socket: LiveSocket, requestId: string, lastEventId: string | undefined): Promise<void> {
-    if (!socket.data.principal) throw new AppError("unauthenticated", "Sign in to follow a request.");
-    const row = await deps.requests.getVisible(socket.data.principal, requestId);
+    const principal = await socket.data.caller();
+    if (!principal) throw new AppError("unauthenticated", "Sign in to follow a request.");
+    const row = await deps.requests.getVisible(principal, requestId);
     if (!socket.data.watching.has(row.id) && socket.data.watching.size >= MAX_WATCHED_PER_SOCKET) {
       throw new AppError("rate_limited", `At most ${MAX_WATCHED_PER_SOCKET} requests can be followed on one connection.`);
     }
@@ -165,19 +171,19 @@ export function attachLiveGateway(nsp: LiveNamespace, deps: LiveGatewayDeps): { 
   };
 }
 
-async function authenticate(socket: LiveSocket, auth: AuthService): Promise<Principal | null> {
+/** Checks the handshake's credential and returns how to resolve the caller from it later. */
+async function authenticate(socket: LiveSocket, auth: AuthService): Promise<() => Promise<Principal | null>> {
   const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
   if (typeof token === "string" && token !== "") {
-    const principal = await auth.fromApiKey(token);
-    if (!principal) throw new AppError("unauthenticated", "Invalid or revoked API key.");
-    return principal;
+    if (!(await auth.fromApiKey(token))) throw new AppError("unauthenticated", "Invalid or revoked API key.");
+    return () => auth.fromApiKey(token);
   }
   const cookieHeader = socket.handshake.headers.cookie;
   const session = cookieHeader ? fastifyCookie.parse(cookieHeader)[SESSION_COOKIE] : undefined;
-  if (!session) return null;
+  if (!session) return () => Promise.resolve(null);
   // Cookies ride along on cross-site WebSocket connections too; only our own pages may use them.
   if (!isSameOrigin(socket.handshake.headers.origin, socket.handshake.headers.host)) {
     throw new AppError("csrf_failed", "Cross-origin connection refused.");
   }
-  return auth.fromSessionCookie(session);
+  return () => auth.fromSessionCookie(session);
 }
