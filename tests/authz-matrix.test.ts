@@ -29,8 +29,8 @@ type Actor = (typeof ACTORS)[number];
 type HumanActor = "user" | "owner" | "admin";
 
 /** The catalogue's access classes (packages/server/src/ops/openapi-types.ts `Access`). */
-type Access = "public" | "user" | "owner" | "admin" | "metrics";
-type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+type Access = "public" | "user" | "owner" | "admin" | "metrics" | "worker";
+type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 type HttpExpect = { ok: number } | { status: number; code: ErrorCode };
 
@@ -55,6 +55,10 @@ function cellsFor(access: Access, status: number): Record<Actor, HttpExpect> {
     }
     case "metrics":
       // With --metrics-token set only that token opens it; no API key does.
+      return { anonymous: UNAUTHENTICATED, user: UNAUTHENTICATED, owner: UNAUTHENTICATED, admin: UNAUTHENTICATED, ...WORKERS };
+    case "worker":
+      // Only the connection holding the request, naming itself in X-Wsspaces-Connection, gets
+      // in; without that header nobody does. The holder's cells are in tests/files.test.ts.
       return { anonymous: UNAUTHENTICATED, user: UNAUTHENTICATED, owner: UNAUTHENTICATED, admin: UNAUTHENTICATED, ...WORKERS };
   }
 }
@@ -92,6 +96,22 @@ async function ownersFinishedRequest(): Promise<string> {
   const id = await ownersRequest();
   const cancelled = await env.clients.owner.post(`/api/v1/requests/${id}/cancel`);
   if (cancelled.status !== 200) throw new Error(`cancel failed: ${JSON.stringify(cancelled.body)}`);
+  return id;
+}
+
+let fileSpace: SpaceDetail | undefined;
+
+/** A file the owner uploaded with a fresh request (in a space taking files, queueing offline). */
+async function ownersFile(): Promise<string> {
+  fileSpace ??= (await env.server.space({ inputs: ["prompt", "file"], queue_offline: true })).space;
+  const form = new FormData();
+  form.set("prompt", "matrix");
+  form.append("file", new Blob(["plain text"]), "note.txt");
+  const res = await fetch(`${env.server.url}/api/v1/spaces/${fileSpace.id}/requests`, { method: "POST", headers: { authorization: `Bearer ${env.keys.owner}` }, body: form });
+  const submitted = (await res.json()) as SubmitResponse;
+  const view = await env.clients.owner.get<RequestView>(`/api/v1/requests/${submitted.request_id}`);
+  const id = view.body.files[0]?.id;
+  if (!id) throw new Error(`upload failed: ${JSON.stringify(view.body)}`);
   return id;
 }
 
@@ -196,6 +216,14 @@ const HTTP_ROWS: HttpRow[] = [
   },
   { method: "GET", path: "/api/v1/requests", access: "user", status: 200, call: (c) => c.get("/api/v1/requests") },
   { method: "GET", path: "/api/v1/requests/{id}", access: "owner", status: 200, call: async (c) => c.get(`/api/v1/requests/${await ownersRequest()}`) },
+  { method: "GET", path: "/api/v1/files/{id}", access: "owner", status: 200, call: async (c) => c.get(`/api/v1/files/${await ownersFile()}`) },
+  {
+    method: "PUT",
+    path: "/api/v1/worker/requests/{id}/files/{name}",
+    access: "worker",
+    status: 201,
+    call: async (c) => c.request("PUT", `/api/v1/worker/requests/${await ownersRequest()}/files/out.txt`, "output"),
+  },
   {
     method: "POST",
     path: "/api/v1/requests/{id}/cancel",
