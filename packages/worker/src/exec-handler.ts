@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { isProgressLine, isStreamLine, parseJsonLine } from "./line-protocol.js";
+import { isFileLine, isProgressLine, isStreamLine, parseJsonLine } from "./line-protocol.js";
+import { attachFromLine, requestWithPaths } from "./request-with-paths.js";
 import { signalGroup, trackGroup } from "./process-groups.js";
 import type { Handler, WorkerLogger } from "./types.js";
 import { silentLogger } from "./silent-logger.js";
@@ -18,22 +19,25 @@ export interface ExecHandlerOptions {
 /**
  * Runs a command per request: the request as JSON on stdin; on stdout, lines such as
  * `{"progress":0.4,"message":"step 8/20"}` or `{"stream":"token"}` become progress and stream
- * events, and the last other JSON line is the result (plain text output becomes
- * `{text_output}`). A non-zero exit fails the request with the last stderr lines.
+ * events, `{"file":"/tmp/out.png"}` attaches an output file, and the last other JSON line is the
+ * result (plain text output becomes `{text_output}`). A non-zero exit fails the request with the
+ * last stderr lines. Uploaded files are downloaded first and given to the command as paths.
  */
 export function createExecHandler(options: ExecHandlerOptions): Handler {
   const log = options.logger ?? silentLogger;
   const killGraceMs = options.killGraceMs ?? 5000;
   const keepStderr = options.stderrLines ?? 5;
 
-  return (request, ctx) =>
-    new Promise((resolve, reject) => {
+  return async (request, ctx) => {
+    const input = await requestWithPaths(request, ctx);
+    const attached: Promise<void>[] = [];
+    const result = await new Promise((resolve, reject) => {
       // detached: the command gets its own process group, so a cancel reaches its children too.
       const child = spawn("/bin/sh", ["-c", options.command], { stdio: ["pipe", "pipe", "pipe"], detached: true });
       const untrack = trackGroup(child.pid);
       const stderrTail: string[] = [];
       const textLines: string[] = [];
-      let result: { value: unknown } | undefined;
+      let last: { value: unknown } | undefined;
       let killTimer: NodeJS.Timeout | undefined;
 
       const onAbort = () => {
@@ -51,7 +55,8 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
         }
         if (isProgressLine(parsed)) ctx.progress(parsed.progress, parsed.message);
         else if (isStreamLine(parsed)) ctx.stream(parsed.stream);
-        else result = { value: parsed };
+        else if (isFileLine(parsed)) attached.push(attachFromLine(ctx, parsed));
+        else last = { value: parsed };
       });
       createInterface({ input: child.stderr }).on("line", (line) => {
         stderrTail.push(line);
@@ -70,11 +75,15 @@ export function createExecHandler(options: ExecHandlerOptions): Handler {
           const tail = stderrTail.length > 0 ? `: ${stderrTail.join("\n")}` : "";
           return reject(new Error(`the command ${why}${tail}`));
         }
-        resolve(result ? result.value : { text_output: textLines.join("\n") });
+        resolve(last ? last.value : { text_output: textLines.join("\n") });
       });
 
       // A command that does not read its stdin must not fail the request with EPIPE.
       child.stdin.on("error", () => undefined);
-      child.stdin.end(`${JSON.stringify(request)}\n`);
+      child.stdin.end(`${JSON.stringify(input)}\n`);
     });
+    // The command may exit before its output files are uploaded: the result waits for them.
+    await Promise.all(attached);
+    return result;
+  };
 }

@@ -1,6 +1,7 @@
 import type { InferenceRequest } from "@wsspaces/protocol";
 import { JobAbortedError } from "./errors.js";
-import { isJsonObject, isProgressLine, isStreamLine, parseJsonLine, type JsonObject } from "./line-protocol.js";
+import { isFileLine, isJsonObject, isProgressLine, isStreamLine, parseJsonLine, type JsonObject } from "./line-protocol.js";
+import { attachFromLine, requestWithPaths } from "./request-with-paths.js";
 import { silentLogger } from "./silent-logger.js";
 import { SupervisedProcess } from "./supervised-process.js";
 import type { Handler, JobContext, WorkerLogger } from "./types.js";
@@ -34,6 +35,8 @@ interface Pending {
   /** The process generation the request line was written to; undefined while not yet written. */
   generation: number | undefined;
   readonly line: string;
+  /** Output files the command named, being uploaded. */
+  readonly attached: Promise<void>[];
 }
 
 /** Keys a reply line may carry beside its payload key. */
@@ -97,7 +100,12 @@ export function createPersistentExecHandler(options: PersistentExecOptions): Per
   const reply = (id: string, entry: Pending, line: JsonObject): void => {
     if ("result" in line) {
       pending.delete(id);
-      entry.resolve(line.result);
+      // Output files named earlier may still be uploading: the result waits for them.
+      const result = line.result;
+      Promise.all(entry.attached).then(
+        () => entry.resolve(result),
+        (error: unknown) => entry.reject(error instanceof Error ? error : new Error(String(error))),
+      );
     } else if ("error" in line) {
       pending.delete(id);
       entry.reject(new Error(errorText(line.error)));
@@ -105,18 +113,21 @@ export function createPersistentExecHandler(options: PersistentExecOptions): Per
       entry.ctx.progress(line.progress, line.message);
     } else if (isStreamLine(line, REPLY_KEYS)) {
       entry.ctx.stream(line.stream);
+    } else if (isFileLine(line, REPLY_KEYS)) {
+      entry.attached.push(attachFromLine(entry.ctx, line));
     } else {
       log.warn("ignored a line with none of result, error, progress, message or stream", { request_id: id });
     }
   };
 
-  const handler: Handler = (request: InferenceRequest, ctx: JobContext) =>
-    new Promise((resolve, reject) => {
+  const handler: Handler = async (request: InferenceRequest, ctx: JobContext) => {
+    const input = await requestWithPaths(request, ctx);
+    return new Promise((resolve, reject) => {
       const id = request.request_id;
       if (closed) return reject(new Error("the command has been stopped"));
       if (pending.has(id)) return reject(new Error(`request ${id} is already running`));
 
-      const entry: Pending = { ctx, resolve, reject, generation: undefined, line: JSON.stringify(request) };
+      const entry: Pending = { ctx, resolve, reject, generation: undefined, line: JSON.stringify(input), attached: [] };
       pending.set(id, entry);
       ctx.signal.addEventListener(
         "abort",
@@ -137,6 +148,7 @@ export function createPersistentExecHandler(options: PersistentExecOptions): Per
       supervisor.start();
       entry.generation ??= supervisor.write(entry.line);
     });
+  };
 
   return {
     handler,

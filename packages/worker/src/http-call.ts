@@ -1,3 +1,4 @@
+import { openAsBlob } from "node:fs";
 import type { JobContext } from "./types.js";
 
 /*
@@ -35,6 +36,21 @@ export async function postJson({ url, body, headers, ctx }: PostOptions): Promis
       body: JSON.stringify(body),
       signal: requestSignal(ctx),
     });
+  } catch (error) {
+    throw describeFetchError(error, url, ctx);
+  }
+}
+
+/**
+ * POSTs multipart/form-data: the JSON body as the field `request`, and each file (downloaded
+ * first) as a part named after its input field, read from disk as it is sent.
+ */
+export async function postMultipart({ url, body, headers, ctx, files }: PostOptions & { files: readonly { field: string; name: string; mime: string; path: string }[] }): Promise<Response> {
+  const form = new FormData();
+  form.set("request", JSON.stringify(body));
+  for (const file of files) form.append(file.field, await openAsBlob(file.path, { type: file.mime }), file.name);
+  try {
+    return await fetch(url, { method: "POST", headers: { accept: "application/json, */*", ...headers }, body: form, signal: requestSignal(ctx) });
   } catch (error) {
     throw describeFetchError(error, url, ctx);
   }

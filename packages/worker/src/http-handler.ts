@@ -1,5 +1,5 @@
 import type { InferenceRequest } from "@wsspaces/protocol";
-import { describeFetchError, excerpt, isJsonResponse, postJson, statusError } from "./http-call.js";
+import { describeFetchError, excerpt, isJsonResponse, postJson, postMultipart, statusError } from "./http-call.js";
 import type { Handler } from "./types.js";
 
 export interface HttpHandlerOptions {
@@ -25,17 +25,19 @@ export function httpRequestBody(request: InferenceRequest): Record<string, unkno
 /**
  * `--http URL`: forwards each request to a local model server and returns its answer. A JSON
  * response is the result as it is; any other 2xx body becomes `{text_output}`; a non-2xx status
- * fails the request with the status and the start of the body. A cancel aborts the call.
+ * fails the request with the status and the start of the body. A cancel aborts the call. A
+ * request with files goes as multipart: the JSON body in the field `request`, the files in
+ * fields named after their inputs (`audio`, `video`, `file`).
  */
 export function createHttpHandler(options: HttpHandlerOptions): Handler {
   const { url } = options;
   return async (request, ctx) => {
-    const response = await postJson({
-      url,
-      body: httpRequestBody(request),
-      headers: { "x-request-id": request.request_id, ...options.headers },
-      ctx,
-    });
+    const headers = { "x-request-id": request.request_id, ...options.headers };
+    const body = httpRequestBody(request);
+    const response =
+      ctx.files.length > 0
+        ? await postMultipart({ url, body, headers, ctx, files: await Promise.all(ctx.files.map(async (f) => ({ ...f, path: await f.download() }))) })
+        : await postJson({ url, body, headers, ctx });
     if (!response.ok) throw await statusError(url, response);
 
     let text: string;

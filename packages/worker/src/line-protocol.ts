@@ -39,3 +39,11 @@ export function isStreamLine(value: unknown, allowed: readonly string[] = []): v
   if (!isJsonObject(value) || !("stream" in value)) return false;
   return Object.keys(value).every((k) => k === "stream" || allowed.includes(k));
 }
+
+/** `{"file": "/path/to/output.png"}`, optionally with `name` and `mime`, plus any of `allowed`. */
+export function isFileLine(value: unknown, allowed: readonly string[] = []): value is { file: string; name?: string; mime?: string } {
+  if (!isJsonObject(value) || typeof value.file !== "string") return false;
+  if (value.name !== undefined && typeof value.name !== "string") return false;
+  if (value.mime !== undefined && typeof value.mime !== "string") return false;
+  return Object.keys(value).every((k) => k === "file" || k === "name" || k === "mime" || allowed.includes(k));
+}
