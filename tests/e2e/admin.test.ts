@@ -83,11 +83,11 @@ describe("admin pages", () => {
     await row.getByText("active").waitFor();
     await screenshot(page, "admin-workers");
 
-    // The space page shows the disabled audio picker and the connect command for admins.
+    // The space page shows the audio picker with the space's limits, and the connect command for admins.
     await page.goto("/admin/spaces");
     await page.getByTestId("admin-spaces").getByRole("link", { name, exact: true }).click();
-    expect(await page.getByLabel("Audio file").isDisabled()).toBe(true);
-    await page.getByText("Coming soon: file uploads are not available yet.").waitFor();
+    expect(await page.getByLabel("Audio file").isEnabled()).toBe(true);
+    await page.getByText("Up to 100 MB per file, 200 MB in all.").waitFor();
     await page.getByTestId("connect-worker").getByText(`--space ${name} --mock`).waitFor();
 
     // Revoking the token disconnects the worker.

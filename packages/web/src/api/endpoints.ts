@@ -49,6 +49,8 @@ export const api = {
   },
   requests: {
     submit: (spaceId: string, body: SubmitBody) => request<SubmitResponse>("POST", `/api/v1/spaces/${id(spaceId)}/requests`, body),
+    /** With files: multipart, the prompt as a field and each file under its input's name. */
+    submitWithFiles: (spaceId: string, form: FormData) => request<SubmitResponse>("POST", `/api/v1/spaces/${id(spaceId)}/requests`, form),
     get: (requestId: string, signal?: AbortSignal) => request<RequestView>("GET", `/api/v1/requests/${id(requestId)}`, undefined, signal),
     cancel: (requestId: string) => request<RequestView>("POST", `/api/v1/requests/${id(requestId)}/cancel`),
     /** The caller's requests, newest first (an admin's: everyone's). */

@@ -22,13 +22,15 @@ async function readBody(res: Response): Promise<unknown> {
 async function send(method: Method, path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (method !== "GET" && csrfToken !== null) headers["x-csrf-token"] = csrfToken;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  // A form (files) sets its own multipart content type with the boundary.
+  const isForm = body instanceof FormData;
+  if (body !== undefined && !isForm) headers["content-type"] = "application/json";
   try {
     return await fetch(path, {
       method,
       headers,
       credentials: "same-origin",
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: isForm ? body : JSON.stringify(body) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (err) {

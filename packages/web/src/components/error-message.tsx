@@ -2,7 +2,7 @@ import type { ApiError } from "../api/api-error";
 import { useI18n, type I18n } from "../i18n/i18n";
 
 /** Codes whose server message says more than the code (which request, which rule). */
-const SPECIFIC = new Set(["invalid_state", "bad_request", "payload_too_large", "forbidden", "not_found"]);
+const SPECIFIC = new Set(["invalid_state", "bad_request", "payload_too_large", "unsupported_media_type", "validation_failed", "forbidden", "not_found"]);
 
 /** An API error in the reader's language (the server's text when the code is unknown). */
 export function errorText(error: ApiError, i18n: I18n): string {

@@ -28,7 +28,7 @@ export interface RequestPanelProps {
  */
 export function RequestPanel({ live, title, prompt, onRetry, retrying = false, showPageLink = false }: RequestPanelProps) {
   const i18n = useI18n();
-  const { t, formatDuration } = i18n;
+  const { t, formatDuration, formatBytes } = i18n;
   const { feed } = live;
   const [cancelling, setCancelling] = useState(false);
   const [actionError, setActionError] = useState<{ id: string; error: ApiError } | null>(null);
@@ -71,6 +71,8 @@ export function RequestPanel({ live, title, prompt, onRetry, retrying = false, s
     );
   };
 
+  const inputs = (view.files ?? []).filter((f) => f.kind === "input");
+
   return (
     <section className="panel request" aria-labelledby={`request-${view.id}`} data-testid="request-panel" data-state={state}>
       <div className="request__head">
@@ -85,6 +87,24 @@ export function RequestPanel({ live, title, prompt, onRetry, retrying = false, s
         <div className="request__prompt">
           <h3 className="small-heading">{t("request.promptLabel")}</h3>
           <p className="prewrap">{prompt}</p>
+        </div>
+      )}
+
+      {inputs.length > 0 && (
+        <div className="request__inputs" data-testid="request-inputs">
+          <h3 className="small-heading">{t("request.inputFiles")}</h3>
+          <ul className="plain-list">
+            {inputs.map((f) => (
+              <li key={f.id}>
+                <a href={`${f.url}?download=1`} download={f.name}>
+                  {f.name}
+                </a>{" "}
+                <span className="muted small">
+                  {t(`space.input.${f.field === "audio" || f.field === "video" ? f.field : "file"}`)} · {formatBytes(f.size)}
+                </span>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
 
@@ -125,7 +145,7 @@ export function RequestPanel({ live, title, prompt, onRetry, retrying = false, s
       {state === "completed" && (
         <div className="request__result" data-testid="request-result">
           <h3 className="small-heading">{t("request.result")}</h3>
-          <ResultView result={view.result} />
+          <ResultView result={view.result} files={view.files} />
         </div>
       )}
 

@@ -1,3 +1,4 @@
+import type { FileView } from "@wsspaces/protocol";
 import { useI18n } from "../i18n/i18n";
 import { JsonTree } from "./json-tree";
 
@@ -56,6 +57,18 @@ export function findMedia(value: unknown, path = "", depth = 0, owner: Record<st
   return [];
 }
 
+function kindOfMime(mime: string): MediaKind {
+  for (const kind of ["image", "audio", "video"] as const) if (mime.startsWith(`${kind}/`)) return kind;
+  return "file";
+}
+
+/** The request's output files, as media by their (sniffed) type. SVG and HTML stay downloads. */
+export function outputMedia(files: readonly FileView[]): Media[] {
+  return files
+    .filter((f) => f.kind === "output")
+    .map((f) => ({ kind: f.mime === "image/svg+xml" ? "file" : kindOfMime(f.mime), url: f.url, name: f.name, path: f.id }));
+}
+
 function MediaItem({ media }: { media: Media }) {
   const { t } = useI18n();
   switch (media.kind) {
@@ -95,9 +108,10 @@ function MediaItem({ media }: { media: Media }) {
  * A final result rendered by its type: text as text, objects as a JSON tree (with their main
  * text first), and the site's own files as images, audio, video or links. Never as HTML.
  */
-export function ResultView({ result }: { result: unknown }) {
+export function ResultView({ result, files = [] }: { result: unknown; files?: readonly FileView[] }) {
   const { t } = useI18n();
-  if (result === null || result === undefined) return <p className="muted">{t("request.noResult")}</p>;
+  const outputs = outputMedia(files);
+  if ((result === null || result === undefined) && outputs.length === 0) return <p className="muted">{t("request.noResult")}</p>;
   if (typeof result === "string") {
     return (
       <pre className="result-text" data-testid="result-text">
@@ -106,7 +120,8 @@ export function ResultView({ result }: { result: unknown }) {
     );
   }
   const text = isRecord(result) ? TEXT_KEYS.map((k) => result[k]).find((v): v is string => typeof v === "string") : undefined;
-  const media = findMedia(result);
+  // Output files first; links to the same files inside the result are not shown twice.
+  const media = [...outputs, ...findMedia(result).filter((m) => !outputs.some((o) => o.url === m.url.split("?")[0]))];
   return (
     <div className="result">
       {text !== undefined && (
@@ -114,10 +129,14 @@ export function ResultView({ result }: { result: unknown }) {
           {text}
         </pre>
       )}
-      {media.map((m) => (
-        <MediaItem key={`${m.path}:${m.url}`} media={m} />
-      ))}
-      {text !== undefined || media.length > 0 ? (
+      {media.length > 0 && (
+        <div className="media-list" data-testid="result-media">
+          {media.map((m) => (
+            <MediaItem key={`${m.path}:${m.url}`} media={m} />
+          ))}
+        </div>
+      )}
+      {result === null || result === undefined ? null : text !== undefined || media.length > 0 ? (
         <details className="result-json">
           <summary>{t("request.json")}</summary>
           <JsonTree value={result} />

@@ -36,6 +36,8 @@ export interface I18n {
   formatRelative: (iso: string, now: number) => string;
   /** A duration in milliseconds: "850 ms", "3.2 s", "2 min 5 s". */
   formatDuration: (ms: number) => string;
+  /** A size in bytes: "812 B", "3.4 KB", "1.2 MB" (binary units). */
+  formatBytes: (bytes: number) => string;
 }
 
 function fill(text: string, vars: Vars | undefined): string {
@@ -83,6 +85,16 @@ function makeI18n(lang: Lang, setLang: (lang: Lang) => void): I18n {
       if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
       if (abs < 86_400) return relative.format(Math.round(seconds / 3600), "hour");
       return relative.format(Math.round(seconds / 86_400), "day");
+    },
+    formatBytes: (bytes) => {
+      const units = ["B", "KB", "MB", "GB", "TB"];
+      let value = Math.max(0, bytes);
+      let unit = 0;
+      while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+      }
+      return `${unit === 0 ? Math.round(value) : number1.format(value)}${sep}${units[unit] ?? "B"}`;
     },
     formatDuration: (ms) => {
       const value = Math.max(0, ms);

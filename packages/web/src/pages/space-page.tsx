@@ -11,7 +11,7 @@ import { ErrorMessage } from "../components/error-message";
 import { QueueList } from "../components/queue-list";
 import { RequestPanel } from "../components/request-panel";
 import { RequestTable } from "../components/request-table";
-import { SubmitForm } from "../components/submit-form";
+import { SubmitForm, type PickedFile } from "../components/submit-form";
 import { WorkerList } from "../components/worker-list";
 import { useI18n } from "../i18n/i18n";
 import { isTerminal } from "../live/request-feed";
@@ -63,10 +63,16 @@ function SpaceView({ spaceId }: { spaceId: string }) {
 
   const feed = useRequestFeed(shown.requestId, history.reload);
 
-  const submit = (text: string) => {
+  const submit = (text: string, files: PickedFile[] = []) => {
     setSubmitting(true);
     setSubmitError(null);
-    api.requests.submit(spaceId, { prompt: text }).then(
+    const form = new FormData();
+    if (files.length > 0) {
+      if (text !== "") form.set("prompt", text);
+      for (const picked of files) form.append(picked.field, picked.file, picked.file.name);
+    }
+    const sent = files.length > 0 ? api.requests.submitWithFiles(spaceId, form) : api.requests.submit(spaceId, { prompt: text });
+    sent.then(
       (res) => {
         rememberPrompt(res.request_id, text);
         setShown({ requestId: res.request_id, adopted: res.request_id });
@@ -129,6 +135,8 @@ function SpaceView({ spaceId }: { spaceId: string }) {
           {me ? (
             <SubmitForm
               inputs={space.inputs}
+              maxFileMb={space.max_file_mb}
+              maxUploadMb={space.max_upload_mb}
               prompt={prompt}
               onPromptChange={setPrompt}
               onSubmit={submit}

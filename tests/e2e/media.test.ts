@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext } from "playwright-core";
+import type { RequestView } from "@wsspaces/protocol";
+import { makeWav } from "../../packages/worker/src/mock-media.js";
+import type { Proc } from "../helpers/processes.js";
+import { startTestServer, uniqueName, type TestServer } from "../helpers/server.js";
+import { connectionStatus, launchBrowser, newPage, pageErrors, screenshot, signIn, startMockWorker } from "./browser.js";
+
+/** The parts of the DOM elements used here (the tests compile without the DOM library). */
+interface ImageLike {
+  complete: boolean;
+  naturalWidth: number;
+}
+interface AudioLike {
+  muted: boolean;
+  currentTime: number;
+  duration: number;
+  play(): Promise<void>;
+  pause(): void;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** Files in the browser: an uploaded recording reaches the worker intact; media come back and play. */
+describe("media in the browser", () => {
+  let server: TestServer;
+  let browser: Browser;
+  const workers: Proc[] = [];
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestServer();
+  });
+
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.kill();
+    for (const context of contexts.splice(0)) {
+      expect(pageErrors(context)).toEqual([]);
+      await context.close();
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("uploads audio that the worker receives byte for byte, then shows the picture and plays the sound it returns", { timeout: 90_000 }, async () => {
+    const { space, token } = await server.space({ name: uniqueName("Voice"), inputs: ["prompt", "audio"] });
+    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 0 }));
+    const user = await server.user();
+    const { context, page } = await newPage(browser, server.url);
+    contexts.push(context);
+    await signIn(page, user.username, "user-password");
+    await page.goto(`/spaces/${space.id}`);
+    await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
+
+    const wav = makeWav(523, 1);
+    await page.getByLabel("Prompt").fill("draw what you hear and say it back");
+    await page.getByLabel("Audio file").setInputFiles({ name: "recording.wav", mimeType: "audio/wav", buffer: wav });
+    await page.getByRole("button", { name: "Send" }).click();
+
+    const panel = page.getByTestId("request-panel");
+    await panel.getByText("Completed").waitFor({ timeout: 30_000 });
+    // Our upload is listed with the request…
+    await panel.getByTestId("request-inputs").getByRole("link", { name: "recording.wav" }).waitFor();
+    // …and reached the worker intact: the mock hashed what it downloaded.
+    const requestId = (await panel.locator("code").first().textContent()) ?? "";
+    const view = (await user.get<RequestView & { result: { files_received: { sha256: string; sha256_ok: boolean }[] } }>(`/api/v1/requests/${requestId}`)).body;
+    expect(view.result.files_received).toEqual([expect.objectContaining({ sha256: sha256(wav), sha256_ok: true })]);
+
+    // The picture is shown (decoded: it has a size) and the sound loads and plays.
+    const media = panel.getByTestId("result-media");
+    const picture = media.getByRole("img", { name: /mock-picture\.png/ });
+    await picture.waitFor();
+    await picture.evaluate(
+      (el: ImageLike) =>
+        new Promise<void>((resolve) => {
+          const check = () => (el.complete && el.naturalWidth > 0 ? resolve() : setTimeout(check, 20));
+          check();
+        }),
+    );
+    expect(await picture.evaluate((el: ImageLike) => el.naturalWidth)).toBe(160);
+    const audio = media.locator("audio");
+    expect(await audio.getAttribute("src")).toMatch(/^\/api\/v1\/files\/fil_/);
+    const duration = await audio.evaluate(async (el: AudioLike) => {
+      el.muted = true;
+      await el.play();
+      await new Promise<void>((resolve) => {
+        const check = () => (el.currentTime > 0.2 ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      el.pause();
+      return el.duration;
+    });
+    expect(duration).toBeCloseTo(1.5, 1);
+    await screenshot(page, "space-media");
+  });
+
+  it("says in words when a file is too large or of the wrong kind, before and after sending", async () => {
+    const { space, token } = await server.space({ name: uniqueName("Strict"), inputs: ["audio"], max_file_mb: 1 });
+    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 0 }));
+    const user = await server.user();
+    const { context, page } = await newPage(browser, server.url);
+    contexts.push(context);
+    await signIn(page, user.username, "user-password");
+    await page.goto(`/spaces/${space.id}`);
+    await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
+
+    // Checked in the page first: nothing is sent.
+    await page.getByLabel("Audio file").setInputFiles({ name: "long.wav", mimeType: "audio/wav", buffer: Buffer.alloc(2 * 1024 * 1024) });
+    await page.getByText("“long.wav” is larger than this space's limit of 1 MB per file.").waitFor();
+    await page.getByRole("button", { name: "Send" }).click();
+    expect(await page.getByTestId("request-panel").count()).toBe(0);
+
+    // The kind is checked by the server, by content: a text file named .wav is refused.
+    await page.getByLabel("Audio file").setInputFiles({ name: "notes.wav", mimeType: "audio/wav", buffer: Buffer.from("just some text, not a sound") });
+    await page.getByRole("button", { name: "Send" }).click();
+    const alert = page.getByTestId("submit-form").getByRole("alert");
+    await alert.getByText("That kind of file is not accepted here.").waitFor();
+    await alert.getByText(/"notes\.wav" is text\/plain; the audio input takes an audio file\./).waitFor();
+  });
+});
