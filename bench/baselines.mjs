@@ -38,7 +38,7 @@ export async function wsEcho(p) {
   const url = `ws://127.0.0.1:${server.info.port}`;
   try {
     const lanes = await wsLanes(url, p.inFlight);
-    const seq = await sequential(() => lanes[0].call(), { count: p.seqCount, warmup: p.warmup });
+    const seq = await sequential(() => lanes[0].call(), { count: p.seqCount, warmup: p.warmup, maxSeconds: p.seqSeconds });
     const loop = await closedLoop((lane) => lanes[lane].call(), p);
     for (const lane of lanes) lane.ws.close();
     return { sequential: seq, throughput: loop };
@@ -61,7 +61,7 @@ export async function socketIoEcho(p) {
       sockets.push(socket);
     }
     const call = (lane) => sockets[lane].emitWithAck("echo", PAYLOAD);
-    const seq = await sequential(call, { count: p.seqCount, warmup: p.warmup });
+    const seq = await sequential(call, { count: p.seqCount, warmup: p.warmup, maxSeconds: p.seqSeconds });
     const loop = await closedLoop(call, p);
     return { sequential: seq, throughput: loop };
   } finally {
@@ -85,7 +85,7 @@ export async function bullmqRoundTrip(p) {
       const job = await queue.add("echo", PAYLOAD, { removeOnComplete: 1000, removeOnFail: 1000 });
       await job.waitUntilFinished(events, 30_000);
     };
-    const seq = await sequential(call, { count: Math.min(p.seqCount, 1000), warmup: p.warmup });
+    const seq = await sequential(call, { count: p.seqCount, warmup: p.warmup, maxSeconds: p.seqSeconds });
     const loop = await closedLoop(call, p);
     return { sequential: seq, throughput: loop };
   } finally {

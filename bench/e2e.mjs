@@ -31,7 +31,7 @@ export async function endToEnd(dialect, p, options = {}) {
       const res = await client.post(path, { prompt: "hello" });
       if (res.status !== 200 || res.body?.state !== "completed") throw new Error(`unexpected answer ${res.status} ${res.text.slice(0, 200)}`);
     };
-    const seq = await sequential(call, { count: p.seqCount, warmup: p.warmup });
+    const seq = await sequential(call, { count: p.seqCount, warmup: p.warmup, maxSeconds: p.seqSeconds });
     const rssBefore = server.rss();
     const loop = await closedLoop(call, p);
     return { sequential: seq, throughput: loop, server_rss_mib: Math.round(Math.max(rssBefore, server.rss()) / 2 ** 20) };

@@ -22,8 +22,8 @@ import { median, round } from "./lib/measure.mjs";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
-const FULL = { runs: 3, inFlight: 64, seqCount: 2000, warmup: 200, seconds: 4, warmupSeconds: 1, streamReaders: 50, streamChunks: 10_000, idleWorkers: 9_900, liveSockets: 9_900, queueDepth: 100_000 };
-const QUICK = { runs: 1, inFlight: 64, seqCount: 200, warmup: 50, seconds: 1, warmupSeconds: 0.5, streamReaders: 10, streamChunks: 1000, idleWorkers: 300, liveSockets: 300, queueDepth: 2000 };
+const FULL = { runs: 3, inFlight: 64, seqCount: 2000, seqSeconds: 4, warmup: 200, seconds: 4, warmupSeconds: 1, streamReaders: 50, streamChunks: 10_000, idleWorkers: 9_900, liveSockets: 9_900, queueDepth: 100_000, queueSeconds: 60 };
+const QUICK = { runs: 1, inFlight: 64, seqCount: 200, seqSeconds: 1, warmup: 50, seconds: 1, warmupSeconds: 0.5, streamReaders: 10, streamChunks: 1000, idleWorkers: 300, liveSockets: 300, queueDepth: 2000, queueSeconds: 20 };
 
 const inflight = (p) => `${p.inFlight} in flight`;
 /** Every scenario: its id, name, what one operation is, and how it runs. */
@@ -36,7 +36,7 @@ const SCENARIOS = [
   { id: "stream", group: "product", name: "3. Stream relay", operation: (p) => `one chunk delivered to one reader: 1 worker streams ${p.streamChunks} chunks to ${p.streamReaders} SSE + ${p.streamReaders} /live readers`, run: streamRelay },
   { id: "sockets", group: "product", name: "4. Connection scale", operation: (p) => `${p.idleWorkers} idle registered worker sockets + ${p.liveSockets} /live sockets subscribed to a space`, run: connectionScale },
   { id: "files", group: "product", name: "5. Files", operation: () => "not yet built (file inputs and media outputs do not exist yet)", run: null },
-  { id: "queue", group: "product", name: "6. Queue depth", operation: (p) => `${p.queueDepth} requests submitted with no worker (202 each, ${inflight(p)}), then drained by 2 zero-delay workers × 64`, run: queueDepth },
+  { id: "queue", group: "product", name: "6. Queue depth", operation: (p) => `up to ${p.queueDepth} requests submitted with no worker (202 each, ${inflight(p)}; at most ${p.queueSeconds} s), then drained by 2 zero-delay workers × 64 (at most ${p.queueSeconds} s)`, run: queueDepth },
 ];
 const LOOP_IDS = new Set(["ws", "socketio", "bullmq", "e2e-sqlite", "e2e-postgres"]);
 
@@ -68,6 +68,7 @@ function medianOf(runs) {
 }
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+const partialFile = join(RESULTS, "partial.json");
 const started = new Date();
 const results = {};
 let profile = null;
@@ -102,6 +103,11 @@ for (const scenario of SCENARIOS) {
     entry.status = "failed";
     entry.error = String(err?.stack ?? err);
     log(`${scenario.id} failed: ${entry.error}`);
+  }
+  // So that an interrupted run keeps what it measured.
+  if (!values["no-write"]) {
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(partialFile, JSON.stringify({ started: started.toISOString(), params, results }, null, 2) + "\n");
   }
 }
 
@@ -144,7 +150,7 @@ const lines = [];
 const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memory_gib: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` };
 lines.push(`## Benchmarks — ${started.toISOString()}${values.quick ? " (--quick)" : ""}`, "");
 lines.push(`${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}. Load generator, workers and server share the machine. ` +
-  `Round trips: medians of ${params.runs} run(s); sequential = ${params.seqCount} operations after ${params.warmup} warm-up; throughput = ${params.inFlight} in flight (closed loop), ${params.seconds} s after ${params.warmupSeconds} s warm-up.`, "");
+  `Round trips: medians of ${params.runs} run(s); sequential = ${params.seqCount} operations (or as many as fit in ${params.seqSeconds} s) after ${params.warmup} warm-up; throughput = ${params.inFlight} in flight (closed loop), ${params.seconds} s after ${params.warmupSeconds} s warm-up.`, "");
 lines.push("| Scenario | One operation | seq p50 ms | seq p99 ms | ops/s @64 | p50 @64 ms | p99 @64 ms | × raw ws | × Socket.IO | × BullMQ |");
 lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const id of LOOP_IDS) {
@@ -167,7 +173,10 @@ if (others.length) {
     let figures = e.status;
     if (r && id === "stream") figures = `**${r.chunks_per_second} chunks/s delivered** (${r.delivered} in ${r.seconds} s); worker → server ${r.producer_chunks_per_second} chunks/s`;
     if (r && id === "sockets") figures = `RSS ${r.rss_start_mib} → ${r.rss_with_workers_mib} (workers) → **${r.rss_with_all_mib} MiB** (all); **${r.rss_per_worker_socket_kib} KiB/worker socket, ${r.rss_per_live_socket_kib} KiB//live socket**; connects/s: workers ${r.worker_connects_per_second}, /live ${r.live_connects_per_second}; "connected" broadcast: p50 ${r.broadcast_p50_ms} ms, last ${r.broadcast_last_ms} ms (${r.broadcast_received} sockets; status interval ${r.space_status_interval_ms} ms); open-file limit ${r.server_open_file_limit}`;
-    if (r && id === "queue") figures = `submit **${r.submit_per_second} req/s** (${r.submit_seconds} s); dispatch+complete **${r.dispatch_per_second} req/s** (${r.drain_seconds} s); RSS ${r.rss_queued_mib} MiB queued, ${r.rss_peak_mib} MiB peak; queue_length ${r.queue_length_reported}`;
+    if (r && id === "queue") {
+      const byDepth = r.submit_per_second_by_depth.map((b) => `${b.per_second}@${b.queued}`).join(", ");
+      figures = `queued **${r.queued}** of ${r.target} in ${r.submit_seconds} s: submit **${r.submit_per_second} req/s** (req/s at depth: ${byDepth}); dispatch+complete **${r.dispatch_per_second} req/s** (${r.completed} in ${r.drain_seconds} s); RSS ${r.rss_queued_mib} MiB queued, ${r.rss_peak_mib} MiB peak; queue_length ${r.queue_length_reported}`;
+    }
     if (e.status === "failed") figures = `failed: ${e.error.split("\n")[0]}`;
     lines.push(`| ${e.name} | ${e.operation} | ${figures} |`);
   }

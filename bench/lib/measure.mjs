@@ -23,23 +23,25 @@ export function median(values) {
 }
 
 /**
- * One operation at a time: `warmup` unmeasured operations, then `count` measured ones.
- * Returns p50/p99/mean latency in ms.
+ * One operation at a time: `warmup` unmeasured operations, then `count` measured ones, or as
+ * many as fit in `maxSeconds` (at least 100) when that comes first.
+ * Returns p50/p99/mean latency in ms and the number of operations measured.
  */
-export async function sequential(op, { count, warmup }) {
+export async function sequential(op, { count, warmup, maxSeconds = Infinity }) {
   for (let i = 0; i < warmup; i++) await op(0);
-  const latencies = new Array(count);
-  for (let i = 0; i < count; i++) {
+  const latencies = [];
+  const deadline = performance.now() + maxSeconds * 1000;
+  while (latencies.length < count && (latencies.length < 100 || performance.now() < deadline)) {
     const t0 = performance.now();
     await op(0);
-    latencies[i] = performance.now() - t0;
+    latencies.push(performance.now() - t0);
   }
   latencies.sort((a, b) => a - b);
   return {
-    ops: count,
+    ops: latencies.length,
     p50_ms: round(quantile(latencies, 0.5), 3),
     p99_ms: round(quantile(latencies, 0.99), 3),
-    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / count, 3),
+    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / latencies.length, 3),
   };
 }
 
