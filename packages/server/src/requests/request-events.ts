@@ -61,19 +61,22 @@ export class RequestEvents extends EventEmitter<BusEvents> {
 
   /**
    * Resolves when the request reaches a terminal state or after `timeoutMs`. Subscribes before
-   * asking `alreadyTerminal`, so a transition between the two is not missed.
+   * asking `alreadyTerminal`, so a transition between the two is not missed. Resolves with the
+   * row as this node's terminal transition wrote it (a terminal request never changes again),
+   * else undefined (timed out, already terminal when asked, or finished on another node).
    */
-  async waitForTerminal(requestId: string, timeoutMs: number, alreadyTerminal: () => Promise<boolean>): Promise<void> {
-    let done = () => {};
-    const finished = new Promise<void>((resolve) => {
+  async waitForTerminal(requestId: string, timeoutMs: number, alreadyTerminal: () => Promise<boolean>): Promise<RequestRow | undefined> {
+    let done = (_row?: RequestRow) => {};
+    const finished = new Promise<RequestRow | undefined>((resolve) => {
       const onEvent = (event: RequestEvent) => {
-        if (event.requestId === requestId && event.type === "state" && isTerminalState(event.state)) done();
+        // Only a local row is taken as is; another node's came through a JSON round trip.
+        if (event.requestId === requestId && event.type === "state" && isTerminalState(event.state)) done(event.remote ? undefined : event.row);
       };
       const timer = setTimeout(() => done(), timeoutMs);
-      done = () => {
+      done = (row) => {
         clearTimeout(timer);
         this.off("request", onEvent);
-        resolve();
+        resolve(row);
       };
       this.on("request", onEvent);
     });

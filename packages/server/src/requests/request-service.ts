@@ -162,13 +162,15 @@ export class RequestService {
 
   /** Holds until the request is terminal or `seconds` pass, then returns its current view. */
   async waitAndView(id: string, seconds: number): Promise<RequestView> {
+    let terminal: RequestRow | undefined;
     if (seconds > 0) {
-      await this.deps.events.waitForTerminal(id, seconds * 1000, async () => {
+      terminal = await this.deps.events.waitForTerminal(id, seconds * 1000, async () => {
         const row = await this.deps.store.byId(id);
         return !row || isTerminalState(row.state);
       });
     }
-    const row = await this.deps.store.byId(id);
+    // The terminal transition's own row (it never changes afterwards) saves reading it back.
+    const row = terminal ?? (await this.deps.store.byId(id));
     if (!row) throw new AppError("not_found", "No such request.");
     return this.view(row);
   }
