@@ -17,13 +17,14 @@ import { endToEnd, E2E_WORKERS, E2E_WORKER_CAPACITY } from "./e2e.mjs";
 import { streamRelay } from "./stream.mjs";
 import { connectionScale } from "./sockets.mjs";
 import { queueDepth } from "./queue-depth.mjs";
+import { fileTransfer } from "./files.mjs";
 import { summarise, summaryMarkdown } from "./cpuprofile-summary.mjs";
 import { median, round } from "./lib/measure.mjs";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
-const FULL = { runs: 3, inFlight: 64, seqCount: 2000, seqSeconds: 4, warmup: 200, seconds: 4, warmupSeconds: 1, streamReaders: 50, streamChunks: 10_000, idleWorkers: 9_900, liveSockets: 9_900, queueDepth: 100_000, queueSeconds: 60 };
-const QUICK = { runs: 1, inFlight: 64, seqCount: 200, seqSeconds: 1, warmup: 50, seconds: 1, warmupSeconds: 0.5, streamReaders: 10, streamChunks: 1000, idleWorkers: 300, liveSockets: 300, queueDepth: 2000, queueSeconds: 20 };
+const FULL = { runs: 3, inFlight: 64, seqCount: 2000, seqSeconds: 4, warmup: 200, seconds: 4, warmupSeconds: 1, streamReaders: 50, streamChunks: 10_000, idleWorkers: 9_900, liveSockets: 9_900, queueDepth: 100_000, queueSeconds: 60, fileMib: 1024 };
+const QUICK = { runs: 1, inFlight: 64, seqCount: 200, seqSeconds: 1, warmup: 50, seconds: 1, warmupSeconds: 0.5, streamReaders: 10, streamChunks: 1000, idleWorkers: 300, liveSockets: 300, queueDepth: 2000, queueSeconds: 20, fileMib: 64 };
 
 const inflight = (p) => `${p.inFlight} in flight`;
 /** Every scenario: its id, name, what one operation is, and how it runs. */
@@ -35,7 +36,7 @@ const SCENARIOS = [
   { id: "e2e-postgres", group: "product", name: "2. End-to-end, PostgreSQL", operation: () => "as 1, on PostgreSQL (own schema, local server)", run: (p) => endToEnd("postgres", p) },
   { id: "stream", group: "product", name: "3. Stream relay", operation: (p) => `one chunk delivered to one reader: 1 worker streams ${p.streamChunks} chunks to ${p.streamReaders} SSE + ${p.streamReaders} /live readers`, run: streamRelay },
   { id: "sockets", group: "product", name: "4. Connection scale", operation: (p) => `${p.idleWorkers} idle registered worker sockets + ${p.liveSockets} /live sockets subscribed to a space`, run: connectionScale },
-  { id: "files", group: "product", name: "5. Files", operation: () => "not yet built (file inputs and media outputs do not exist yet)", run: null },
+  { id: "files", group: "product", name: "5. Files", operation: (p) => `one ${p.fileMib} MiB input uploaded (multipart), downloaded by the worker (signed link), one ${p.fileMib} MiB output PUT by the worker and downloaded by the user`, run: fileTransfer },
   { id: "queue", group: "product", name: "6. Queue depth", operation: (p) => `up to ${p.queueDepth} requests submitted with no worker (202 each, ${inflight(p)}; at most ${p.queueSeconds} s), then drained by 2 zero-delay workers × 64 (at most ${p.queueSeconds} s)`, run: queueDepth },
 ];
 const LOOP_IDS = new Set(["ws", "socketio", "bullmq", "e2e-sqlite", "e2e-postgres"]);
@@ -48,10 +49,12 @@ const { values } = parseArgs({
     profile: { type: "boolean" },
     json: { type: "string" },
     "no-write": { type: "boolean" },
+    "file-mib": { type: "string" },
   },
 });
 const params = { ...(values.quick ? QUICK : FULL) };
 if (values.runs) params.runs = Number(values.runs);
+if (values["file-mib"]) params.fileMib = Number(values["file-mib"]);
 const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : null;
 if (only) for (const id of only) if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`--only: unknown scenario "${id}" (${SCENARIOS.map((s) => s.id).join(", ")})`);
 
@@ -144,6 +147,11 @@ if (sockets) {
   target("20,000 idle sockets < 1.5 GiB server RSS", `${rss} MiB${measured ? "" : ` (extrapolated from ${total} sockets)`}`, rss < 1536);
 }
 
+const files = results.files?.result;
+if (files) {
+  target(`${files.file_mib} MiB upload and output with < 100 MiB server RSS growth`, `+${files.rss_growth_mib} MiB`, files.rss_growth_mib < 100 && files.input_intact && files.output_intact);
+}
+
 // ---- output -------------------------------------------------------------------------------
 const fmt = (v, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? "—" : typeof v === "number" ? String(round(v, digits)) : String(v));
 const lines = [];
@@ -173,6 +181,7 @@ if (others.length) {
     let figures = e.status;
     if (r && id === "stream") figures = `**${r.chunks_per_second} chunks/s delivered** (${r.delivered} in ${r.seconds} s); worker → server ${r.producer_chunks_per_second} chunks/s`;
     if (r && id === "sockets") figures = `RSS ${r.rss_start_mib} → ${r.rss_with_workers_mib} (workers) → **${r.rss_with_all_mib} MiB** (all); **${r.rss_per_worker_socket_kib} KiB/worker socket, ${r.rss_per_live_socket_kib} KiB//live socket**; connects/s: workers ${r.worker_connects_per_second}, /live ${r.live_connects_per_second}; "connected" broadcast: p50 ${r.broadcast_p50_ms} ms, last ${r.broadcast_last_ms} ms (${r.broadcast_received} sockets; status interval ${r.space_status_interval_ms} ms); open-file limit ${r.server_open_file_limit}`;
+    if (r && id === "files") figures = `upload **${r.user_upload_mb_s} MB/s**, worker download ${r.worker_download_mb_s} MB/s, worker output PUT ${r.worker_upload_mb_s} MB/s, user download ${r.user_download_mb_s} MB/s; bytes intact: ${r.input_intact && r.output_intact ? "yes" : "**no**"}; server RSS ${r.rss_rest_mib} → peak ${r.rss_peak_mib} MiB (**+${r.rss_growth_mib} MiB**)`;
     if (r && id === "queue") {
       const byDepth = r.submit_per_second_by_depth.map((b) => `${b.per_second}@${b.queued}`).join(", ");
       figures = `queued **${r.queued}** of ${r.target} in ${r.submit_seconds} s: submit **${r.submit_per_second} req/s** (req/s at depth: ${byDepth}); dispatch+complete **${r.dispatch_per_second} req/s** (${r.completed} in ${r.drain_seconds} s); RSS ${r.rss_queued_mib} MiB queued, ${r.rss_peak_mib} MiB peak; queue_length ${r.queue_length_reported}`;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +82,28 @@ describe("Python worker library", () => {
     // Numbered in order from 0, as the TypeScript SDK numbers them.
     expect(stream.map((c) => c.seq)).toEqual(stream.map((_, i) => i));
     await py.waitForLine(new RegExp(`^delivered ${done.id} accepted$`));
+  });
+
+  it("downloads the request's files and sends output files inline or by PUT by size", async () => {
+    const server = await site();
+    const { space, token } = await server.space({ inputs: ["prompt", "file"] });
+    const proc = worker(server.url, token, space.name);
+    await proc.waitForLine(/^registered /);
+    const doc = Buffer.from("%PDF-1.4\n% from the test\n%%EOF\n");
+    const user = await server.user();
+    const key = (await server.app.auth.createApiKey(user.userId, "py")).key;
+    const form = new FormData();
+    form.set("prompt", "files");
+    form.append("file", new Blob([doc]), "doc.pdf");
+    const res = await fetch(`${server.url}/api/v1/spaces/${space.id}/requests?wait=20`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form });
+    const view = (await res.json()) as View;
+    expect(view.state).toBe("completed");
+    expect(view.result).toEqual({ received: [{ name: "doc.pdf", sha256: createHash("sha256").update(doc).digest("hex") }] });
+    const outputs = view.files.filter((f) => f.kind === "output").map((f) => [f.name, f.mime, f.size]);
+    expect(outputs.sort()).toEqual([
+      ["big.bin", "application/octet-stream", 6 * 1024 * 1024],
+      ["note.txt", "text/plain", 14],
+    ]);
   });
 
   it("fails the request with the handler's exception message", async () => {

@@ -29,15 +29,19 @@ grace period it keeps its requests; results made while cut off are kept and sent
 the server acknowledges them.
 """
 
+import io
 import json
 import logging
 import os
 import queue
 import random
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
@@ -98,6 +102,15 @@ class Request:
         with urllib.request.urlopen(file["url"], timeout=timeout) as response:
             return response.read()
 
+    def download(self, file, directory=None, timeout=60):
+        """Downloads one of ``files`` to a local path (streamed, in 1 MiB pieces) and returns it.
+        Without ``directory`` it goes to a new temporary directory, which the caller removes."""
+        directory = directory or tempfile.mkdtemp(prefix="wsspaces-")
+        path = os.path.join(directory, "%s-%s" % (file.get("id", "file"), os.path.basename(file["name"])))
+        with urllib.request.urlopen(file["url"], timeout=timeout) as response, open(path, "wb") as out:
+            shutil.copyfileobj(response, out, 1024 * 1024)
+        return path
+
     def __repr__(self):
         return "Request(%r, prompt=%r)" % (self.request_id, self.prompt)
 
@@ -131,6 +144,12 @@ class Context:
         if self.cancelled.is_set():
             raise Cancelled(self._job.cancel_reason or "cancelled")
 
+    def attach(self, name, data, mime=None):
+        """Adds an output file: ``bytes``, or the path of a file on disk. Small byte strings go
+        inline with the result (Socket.IO binary attachments); anything larger, and files on
+        disk, are uploaded now with PUT, streamed. They are listed with the request's result."""
+        self._job.attach(name, data, mime)
+
 
 def _parse_time(value):
     if not value:
@@ -156,6 +175,22 @@ class _Job:
         self._chunks = []  # waiting stream chunks; adjacent strings are merged
         self._progress = None  # waiting progress message
         self._progress_sent_at = 0.0
+        self.files = []  # output files sent inline with the result
+        self._inline_bytes = 0
+
+    def attach(self, name, data, mime):
+        if isinstance(data, (bytes, bytearray)) and self._inline_bytes + len(data) <= self.worker._max_inline_file_bytes:
+            self._inline_bytes += len(data)
+            item = {"name": name, "data": bytes(data)}
+            if mime:
+                item["mime"] = mime
+            self.files.append(item)
+            return
+        if isinstance(data, (bytes, bytearray)):
+            self.worker._upload_output(self.request.request_id, name, io.BytesIO(data), len(data), mime)
+        else:
+            with open(data, "rb") as body:
+                self.worker._upload_output(self.request.request_id, name, body, os.fstat(body.fileno()).st_size, mime)
 
     def live(self):
         return not self.finished and not self.cancelled.is_set()
@@ -295,6 +330,7 @@ class Worker:
         self._state = "idle"  # idle -> starting -> running -> stopping -> closed
         self._registered = False
         self._connection_id = None
+        self._max_inline_file_bytes = 0
         self._attempt = 0  # registration attempts, to tell their answers apart
         self._start_answer = None
         self._start_event = threading.Event()
@@ -503,6 +539,8 @@ class Worker:
                 error = None
                 self._registered = True
                 self._connection_id = response.get("connection_id")
+                # Sites before file support give no limit: nothing goes inline there.
+                self._max_inline_file_bytes = response.get("max_inline_file_bytes") or 0
                 if self._state == "starting":
                     self._state = "running"
         if error is not None:
@@ -639,7 +677,10 @@ class Worker:
             job.flush(force=True)
             if ok:
                 self._stats["completed"] += 1
-                self._put_result({"request_id": rid, "status": "completed", "result": value})
+                message = {"request_id": rid, "status": "completed", "result": value}
+                if job.files:
+                    message["files"] = job.files
+                self._put_result(message)
             else:
                 self._stats["failed"] += 1
                 text = (str(value) or type(value).__name__)[:MAX_ERROR_MESSAGE]
@@ -652,6 +693,20 @@ class Worker:
         else:
             log.warning("request %s failed after %d ms: %s", rid, elapsed_ms, value)
             self._fire("failed", job.request, value, elapsed_ms)
+
+    def _upload_output(self, request_id, name, body, size, mime):
+        """PUTs one output file to the site, streamed from ``body``, as the connection holding the request."""
+        url = "%s/api/v1/worker/requests/%s/files/%s" % (self.server.rstrip("/"), urllib.parse.quote(request_id, safe=""), urllib.parse.quote(name, safe=""))
+        headers = {"Content-Type": mime or "application/octet-stream", "Content-Length": str(size), "X-Wsspaces-Connection": self._connection_id or ""}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        upload = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+        try:
+            with urllib.request.urlopen(upload, timeout=300) as response:
+                response.read()
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode("utf-8", "replace")[:300]
+            raise RuntimeError("uploading output file %s failed: HTTP %s %s" % (name, err.code, detail)) from None
 
     def _on_cancel_request(self, message=None, *_args):
         if not isinstance(message, dict):
