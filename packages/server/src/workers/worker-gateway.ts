@@ -76,10 +76,14 @@ export function attachWorkerGateway(nsp: WorkerNamespace, deps: GatewayDeps): Ga
     socket.conn.on("packet", () => {
       if (socket.data.workerId !== null) deps.workers.touch(socket.data.workerId);
     });
+    let flooded = false;
     socket.use((_packet, next) => {
       if (limiter.take()) return next();
+      // Events already on their way arrive after the disconnect: counted and logged once.
+      if (flooded) return;
+      flooded = true;
       stats.floodDisconnects++;
-      deps.log.warn({ socketId: socket.id }, "worker sent too many events; disconnecting");
+      deps.log.warn({ socketId: socket.id, workerId: socket.data.workerId }, "worker sent too many events; disconnecting");
       socket.disconnect(true);
     });
 
