@@ -47,6 +47,9 @@ describe("admin pages", () => {
     await page.getByLabel("Name", { exact: true }).fill(name);
     await page.getByLabel("Description").fill("Speech to text, served by a GPU box.");
     await page.getByLabel("Audio upload").check();
+    // File limits appear with a file input.
+    await page.getByLabel("Largest file (MB)").fill("50");
+    await page.getByLabel("Running requests per user").fill("2");
     await page.getByLabel("Timeout (seconds)").fill("60");
     await page.getByLabel("Open worker registration (no token needed)").check();
     await page.getByText("Use this only for local development.").waitFor();
@@ -60,7 +63,7 @@ describe("admin pages", () => {
     const created = (await server.admin.get<{ spaces: { name: string; inputs: string[]; timeout_seconds: number }[] }>("/api/v1/spaces")).body.spaces.find(
       (s) => s.name === name,
     );
-    expect(created).toMatchObject({ inputs: ["prompt", "audio"], timeout_seconds: 60 });
+    expect(created).toMatchObject({ inputs: ["prompt", "audio"], timeout_seconds: 60, max_file_mb: 50, max_upload_mb: 200, user_in_flight_limit: 2, pause: "off" });
 
     await page.getByLabel("Name of the new token").fill("gpu box");
     await page.getByRole("button", { name: "Create token" }).click();
@@ -87,7 +90,7 @@ describe("admin pages", () => {
     await page.goto("/admin/spaces");
     await page.getByTestId("admin-spaces").getByRole("link", { name, exact: true }).click();
     expect(await page.getByLabel("Audio file").isEnabled()).toBe(true);
-    await page.getByText("Up to 100 MB per file, 200 MB in all.").waitFor();
+    await page.getByText("Up to 50 MB per file, 200 MB in all.").waitFor();
     await page.getByTestId("connect-worker").getByText(`--space ${name} --mock`).waitFor();
 
     // Revoking the token disconnects the worker.

@@ -15,6 +15,11 @@ export interface SpaceFormValues {
   max_queue: number;
   queue_offline: boolean;
   open_workers: boolean;
+  pause: "off" | "queue" | "reject";
+  user_in_flight_limit: number;
+  max_file_mb: number;
+  max_upload_mb: number;
+  file_types: string[];
 }
 
 export const NEW_SPACE: SpaceFormValues = {
@@ -25,11 +30,16 @@ export const NEW_SPACE: SpaceFormValues = {
   max_queue: 100,
   queue_offline: false,
   open_workers: false,
+  pause: "off",
+  user_in_flight_limit: 0,
+  max_file_mb: 100,
+  max_upload_mb: 200,
+  file_types: [],
 };
 
 export function valuesOf(space: SpaceSummary): SpaceFormValues {
-  const { name, description, inputs, timeout_seconds, max_queue, queue_offline, open_workers } = space;
-  return { name, description, inputs, timeout_seconds, max_queue, queue_offline, open_workers };
+  const { name, description, inputs, timeout_seconds, max_queue, queue_offline, open_workers, pause, user_in_flight_limit, max_file_mb, max_upload_mb, file_types } = space;
+  return { name, description, inputs, timeout_seconds, max_queue, queue_offline, open_workers, pause, user_in_flight_limit, max_file_mb, max_upload_mb, file_types };
 }
 
 /** The fields that differ from `before` (for PATCH). */
@@ -42,6 +52,11 @@ export function changedFields(before: SpaceFormValues, after: SpaceFormValues): 
   if (after.max_queue !== before.max_queue) changed.max_queue = after.max_queue;
   if (after.queue_offline !== before.queue_offline) changed.queue_offline = after.queue_offline;
   if (after.open_workers !== before.open_workers) changed.open_workers = after.open_workers;
+  if (after.pause !== before.pause) changed.pause = after.pause;
+  if (after.user_in_flight_limit !== before.user_in_flight_limit) changed.user_in_flight_limit = after.user_in_flight_limit;
+  if (after.max_file_mb !== before.max_file_mb) changed.max_file_mb = after.max_file_mb;
+  if (after.max_upload_mb !== before.max_upload_mb) changed.max_upload_mb = after.max_upload_mb;
+  if (after.file_types.join() !== before.file_types.join()) changed.file_types = after.file_types;
   return changed;
 }
 
@@ -51,7 +66,7 @@ function parseInteger(text: string, min: number, max: number): number | null {
   return n >= min && n <= max ? n : null;
 }
 
-/** Create or edit a space: name, description, input toggles, timeout, queue limit, offline queueing, open workers. */
+/** Create or edit a space: name, description, inputs, file limits, timeout, queue limits, offline queueing, pause, open workers. */
 export function SpaceForm({
   initial,
   submitLabel,
@@ -74,19 +89,32 @@ export function SpaceForm({
   const [maxQueue, setMaxQueue] = useState(String(initial.max_queue));
   const [queueOffline, setQueueOffline] = useState(initial.queue_offline);
   const [openWorkers, setOpenWorkers] = useState(initial.open_workers);
-  const [problems, setProblems] = useState<{ name?: string; timeout?: string; maxQueue?: string }>({});
+  const [pause, setPause] = useState(initial.pause);
+  const [inFlight, setInFlight] = useState(String(initial.user_in_flight_limit));
+  const [maxFile, setMaxFile] = useState(String(initial.max_file_mb));
+  const [maxUpload, setMaxUpload] = useState(String(initial.max_upload_mb));
+  const [fileTypes, setFileTypes] = useState(initial.file_types.join(", "));
+  const [problems, setProblems] = useState<Partial<Record<"name" | "timeout" | "maxQueue" | "inFlight" | "maxFile" | "maxUpload", string>>>({});
+  const takesFiles = inputs.some((k) => k !== "prompt");
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const timeoutSeconds = parseInteger(timeout, 1, 86_400);
     const queueLimit = parseInteger(maxQueue, 1, 100_000);
+    const inFlightLimit = parseInteger(inFlight, 0, 10_000);
+    const fileLimit = parseInteger(maxFile, 1, 16_384);
+    const uploadLimit = parseInteger(maxUpload, 1, 16_384);
+    const range = (min: number, max: number) => t("admin.field.integer", { min, max });
     const found = {
       ...(name.trim() === "" ? { name: t("auth.required") } : {}),
-      ...(timeoutSeconds === null ? { timeout: t("admin.field.integer", { min: 1, max: 86_400 }) } : {}),
-      ...(queueLimit === null ? { maxQueue: t("admin.field.integer", { min: 1, max: 100_000 }) } : {}),
+      ...(timeoutSeconds === null ? { timeout: range(1, 86_400) } : {}),
+      ...(queueLimit === null ? { maxQueue: range(1, 100_000) } : {}),
+      ...(inFlightLimit === null ? { inFlight: range(0, 10_000) } : {}),
+      ...(fileLimit === null ? { maxFile: range(1, 16_384) } : {}),
+      ...(uploadLimit === null ? { maxUpload: range(1, 16_384) } : {}),
     };
     setProblems(found);
-    if (timeoutSeconds === null || queueLimit === null || found.name) return;
+    if (timeoutSeconds === null || queueLimit === null || inFlightLimit === null || fileLimit === null || uploadLimit === null || found.name) return;
     onSubmit({
       name: name.trim(),
       description,
@@ -95,6 +123,14 @@ export function SpaceForm({
       max_queue: queueLimit,
       queue_offline: queueOffline,
       open_workers: openWorkers,
+      pause,
+      user_in_flight_limit: inFlightLimit,
+      max_file_mb: fileLimit,
+      max_upload_mb: uploadLimit,
+      file_types: fileTypes
+        .split(/[\s,]+/)
+        .map((rule) => rule.trim().toLowerCase())
+        .filter(Boolean),
     });
   };
 
@@ -128,6 +164,22 @@ export function SpaceForm({
           </label>
         ))}
       </fieldset>
+      {takesFiles && (
+        <div className="field-row">
+          <Field label={t("admin.field.maxFile")} name="max_file_mb" inputMode="numeric" value={maxFile} onChange={(e) => setMaxFile(e.target.value)} error={problems.maxFile} />
+          <Field label={t("admin.field.maxUpload")} name="max_upload_mb" inputMode="numeric" value={maxUpload} onChange={(e) => setMaxUpload(e.target.value)} error={problems.maxUpload} />
+        </div>
+      )}
+      {inputs.includes("file") && (
+        <Field
+          label={t("admin.field.fileTypes")}
+          name="file_types"
+          value={fileTypes}
+          onChange={(e) => setFileTypes(e.target.value)}
+          hint={t("admin.field.fileTypesHint")}
+          error={error?.detailFor("file_types.0") ?? error?.detailFor("file_types")}
+        />
+      )}
       <div className="field-row">
         <Field
           label={t("admin.field.timeout")}
@@ -147,6 +199,25 @@ export function SpaceForm({
           hint={t("admin.field.maxQueueHint")}
           error={problems.maxQueue}
         />
+      </div>
+      <div className="field-row">
+        <Field
+          label={t("admin.field.inFlight")}
+          name="user_in_flight_limit"
+          inputMode="numeric"
+          value={inFlight}
+          onChange={(e) => setInFlight(e.target.value)}
+          hint={t("admin.field.inFlightHint")}
+          error={problems.inFlight}
+        />
+        <div className="field">
+          <label htmlFor={`${id}-pause`}>{t("admin.field.pause")}</label>
+          <select id={`${id}-pause`} name="pause" value={pause} onChange={(e) => setPause(e.target.value as SpaceFormValues["pause"])}>
+            <option value="off">{t("admin.field.pause.off")}</option>
+            <option value="queue">{t("admin.field.pause.queue")}</option>
+            <option value="reject">{t("admin.field.pause.reject")}</option>
+          </select>
+        </div>
       </div>
       <label className="check">
         <input type="checkbox" name="queue_offline" checked={queueOffline} onChange={(e) => setQueueOffline(e.target.checked)} />
