@@ -60,6 +60,15 @@ export function changedFields(before: SpaceFormValues, after: SpaceFormValues): 
   return changed;
 }
 
+const PROBLEM_OF_FIELD: Record<string, "name" | "timeout" | "maxQueue" | "inFlight" | "maxFile" | "maxUpload"> = {
+  name: "name",
+  timeout_seconds: "timeout",
+  max_queue: "maxQueue",
+  user_in_flight_limit: "inFlight",
+  max_file_mb: "maxFile",
+  max_upload_mb: "maxUpload",
+};
+
 function parseInteger(text: string, min: number, max: number): number | null {
   if (!/^\d+$/.test(text.trim())) return null;
   const n = Number(text.trim());
@@ -135,7 +144,18 @@ export function SpaceForm({
   };
 
   return (
-    <form className="form panel" onSubmit={submit} noValidate data-testid="space-form">
+    <form
+      className="form panel"
+      onSubmit={submit}
+      // A field's complaint goes as soon as it is edited; the next submit checks again.
+      onChangeCapture={(e) => {
+        const target = e.target as EventTarget;
+        const key = target instanceof HTMLInputElement ? PROBLEM_OF_FIELD[target.name] : undefined;
+        if (key && problems[key]) setProblems((p) => ({ ...p, [key]: undefined }));
+      }}
+      noValidate
+      data-testid="space-form"
+    >
       {error && <ErrorMessage error={error} />}
       <Field
         label={t("admin.field.name")}
