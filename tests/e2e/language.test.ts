@@ -1,41 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startTestServer, uniqueName, type TestServer } from "../helpers/server.js";
-import { connectionStatus, launchBrowser, newPage, pageErrors, screenshot, signIn, textOf } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { uniqueName } from "../helpers/server.js";
+import { connectionStatus, screenshot, signIn, textOf } from "./browser.js";
+import { browserSuite } from "./suite.js";
 
 /** English and Chinese, remembered across reloads; phone widths; keyboard use. */
 describe("languages, small screens and the keyboard", () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer();
-  });
-
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) {
-      expect(pageErrors(context)).toEqual([]);
-      await context.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(options: { width?: number; height?: number; locale?: string } = {}): Promise<Page> {
-    const { context, page } = await newPage(browser, server.url, options);
-    contexts.push(context);
-    return page;
-  }
+  const suite = browserSuite();
+  const open = (options: { width?: number; height?: number; locale?: string } = {}) => suite.page(options);
 
   const activeText = async (page: Page) => String(await page.evaluate("document.activeElement?.textContent ?? ''"));
 
   it("switches to Chinese, remembers it across a reload, and switches back", async () => {
-    const { space } = await server.space({ name: uniqueName("Bilingual"), description: "English and 中文" });
+    const { space } = await suite.server.space({ name: uniqueName("Bilingual"), description: "English and 中文" });
     const page = await open();
     await page.goto("/");
     await page.getByRole("heading", { name: "Spaces", level: 1 }).waitFor();
@@ -67,8 +44,8 @@ describe("languages, small screens and the keyboard", () => {
   });
 
   it("fits a 375-pixel-wide phone screen without sideways scrolling", async () => {
-    const { space } = await server.space({ name: uniqueName("Phone"), description: "A space looked at on a phone." });
-    const user = await server.user();
+    const { space } = await suite.server.space({ name: uniqueName("Phone"), description: "A space looked at on a phone." });
+    const user = await suite.server.user();
     const page = await open({ width: 375, height: 812 });
     await signIn(page, user.username, "user-password");
     for (const path of ["/", `/spaces/${space.id}`, "/account"]) {
@@ -83,8 +60,8 @@ describe("languages, small screens and the keyboard", () => {
   });
 
   it("can be used with the keyboard alone, with a visible focus ring", async () => {
-    const { space } = await server.space({ name: uniqueName("Keys"), queue_offline: true });
-    const user = await server.user();
+    const { space } = await suite.server.space({ name: uniqueName("Keys"), queue_offline: true });
+    const user = await suite.server.user();
     const page = await open();
     await signIn(page, user.username, "user-password");
     await page.goto(`/spaces/${space.id}`);
@@ -113,9 +90,9 @@ describe("languages, small screens and the keyboard", () => {
   });
 
   it("keeps text contrast at WCAG AA (4.5:1, 3:1 for large text) on the main pages", { timeout: 60_000 }, async () => {
-    const { space } = await server.space({ name: uniqueName("Contrast"), description: "Colours checked." });
+    const { space } = await suite.server.space({ name: uniqueName("Contrast"), description: "Colours checked." });
     const adminName = uniqueName("contrastadmin");
-    await server.app.auth.createUser(adminName, "admin-password", "admin");
+    await suite.server.app.auth.createUser(adminName, "admin-password", "admin");
     const page = await open();
     await signIn(page, adminName, "admin-password");
     const failures: string[] = [];

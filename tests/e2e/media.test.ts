@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { RequestView } from "@wsspaces/protocol";
 import { makeWav } from "../../packages/worker/src/mock-media.js";
-import type { Proc } from "../helpers/processes.js";
-import { startTestServer, uniqueName, type TestServer } from "../helpers/server.js";
-import { connectionStatus, launchBrowser, newPage, pageErrors, screenshot, signIn, startMockWorker } from "./browser.js";
+import { uniqueName } from "../helpers/server.js";
+import { connectionStatus, screenshot, startMockWorker } from "./browser.js";
+import { browserSuite } from "./suite.js";
 
 /** The parts of the DOM elements used here (the tests compile without the DOM library). */
 interface ImageLike {
@@ -24,36 +23,12 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 /** Files in the browser: an uploaded recording reaches the worker intact; media come back and play. */
 describe("media in the browser", () => {
-  let server: TestServer;
-  let browser: Browser;
-  const workers: Proc[] = [];
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer();
-  });
-
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.kill();
-    for (const context of contexts.splice(0)) {
-      expect(pageErrors(context)).toEqual([]);
-      await context.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite();
 
   it("uploads audio that the worker receives byte for byte, then shows the picture and plays the sound it returns", { timeout: 90_000 }, async () => {
-    const { space, token } = await server.space({ name: uniqueName("Voice"), inputs: ["prompt", "audio"] });
-    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 0 }));
-    const user = await server.user();
-    const { context, page } = await newPage(browser, server.url);
-    contexts.push(context);
-    await signIn(page, user.username, "user-password");
+    const { space, token } = await suite.server.space({ name: uniqueName("Voice"), inputs: ["prompt", "audio"] });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 0 }));
+    const { user, page } = await suite.signedIn();
     await page.goto(`/spaces/${space.id}`);
     await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
 
@@ -100,12 +75,9 @@ describe("media in the browser", () => {
   });
 
   it("says in words when a file is too large or of the wrong kind, before and after sending", async () => {
-    const { space, token } = await server.space({ name: uniqueName("Strict"), inputs: ["audio"], max_file_mb: 1 });
-    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 0 }));
-    const user = await server.user();
-    const { context, page } = await newPage(browser, server.url);
-    contexts.push(context);
-    await signIn(page, user.username, "user-password");
+    const { space, token } = await suite.server.space({ name: uniqueName("Strict"), inputs: ["audio"], max_file_mb: 1 });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 0 }));
+    const { page } = await suite.signedIn();
     await page.goto(`/spaces/${space.id}`);
     await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
 

@@ -1,45 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { RequestView } from "@wsspaces/protocol";
-import type { Proc } from "../helpers/processes.js";
-import { startTestServer, uniqueName, type TestServer } from "../helpers/server.js";
-import { connectionStatus, launchBrowser, newPage, pageErrors, screenshot, signIn, startMockWorker, textOf } from "./browser.js";
+import { uniqueName } from "../helpers/server.js";
+import { connectionStatus, screenshot, startMockWorker, textOf } from "./browser.js";
+import { browserSuite } from "./suite.js";
 
 /** Submitting from the space page: errors in words, cancel, re-attaching, retry, privacy, keys. */
 describe("requests in the browser", () => {
-  let server: TestServer;
-  let browser: Browser;
-  const workers: Proc[] = [];
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer();
-  });
-
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.kill();
-    for (const context of contexts.splice(0)) {
-      expect(pageErrors(context)).toEqual([]);
-      await context.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function signedIn(username?: string) {
-    const user = await server.user(username);
-    const { context, page } = await newPage(browser, server.url);
-    contexts.push(context);
-    await signIn(page, user.username, "user-password");
-    return { user, context, page };
-  }
+  const suite = browserSuite();
+  const signedIn = (username?: string) => suite.signedIn(username);
 
   it("says in words why a request cannot be sent", async () => {
-    const { space } = await server.space({ name: uniqueName("Offline") });
+    const { space } = await suite.server.space({ name: uniqueName("Offline") });
     const { page } = await signedIn();
     await page.goto(`/spaces/${space.id}`);
     expect(await textOf(connectionStatus(page))).toBe("✗ Not connected");
@@ -56,8 +27,8 @@ describe("requests in the browser", () => {
   });
 
   it("cancels a running request", async () => {
-    const { space, token } = await server.space({ name: uniqueName("Slow") });
-    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 60_000 }));
+    const { space, token } = await suite.server.space({ name: uniqueName("Slow") });
+    const worker = suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 60_000 }));
     const { page } = await signedIn();
     await page.goto(`/spaces/${space.id}`);
     await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
@@ -69,13 +40,13 @@ describe("requests in the browser", () => {
     await panel.getByText("Cancelled", { exact: true }).waitFor();
     await panel.getByText("The request was cancelled.").waitFor();
     expect(await panel.getByRole("button", { name: "Cancel" }).count()).toBe(0);
-    await workers[0]!.waitForLine(/cancelled/);
+    await worker.waitForLine(/cancelled/);
     await page.getByTestId("worker").getByText("idle").waitFor();
   });
 
   it("shows a failed request's error in words", async () => {
-    const { space, token } = await server.space({ name: uniqueName("Failing") });
-    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 0, failRate: 1 }));
+    const { space, token } = await suite.server.space({ name: uniqueName("Failing") });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 0, failRate: 1 }));
     const { page } = await signedIn();
     await page.goto(`/spaces/${space.id}`);
     await page.getByLabel("Prompt").fill("this will fail");
@@ -90,8 +61,8 @@ describe("requests in the browser", () => {
   });
 
   it("re-attaches to a running request after a reload and in a second tab, and retries", { timeout: 90_000 }, async () => {
-    const { space, token } = await server.space({ name: uniqueName("Reattach") });
-    workers.push(await startMockWorker(server.url, token, space.name, { minMs: 5000 }));
+    const { space, token } = await suite.server.space({ name: uniqueName("Reattach") });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 5000 }));
     const { context, page } = await signedIn();
     await page.goto(`/spaces/${space.id}`);
     await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
@@ -125,7 +96,7 @@ describe("requests in the browser", () => {
   });
 
   it("does not show one user's request to another", async () => {
-    const { space } = await server.space({ name: uniqueName("Private"), queue_offline: true });
+    const { space } = await suite.server.space({ name: uniqueName("Private"), queue_offline: true });
     const alice = await signedIn(uniqueName("alice"));
     await alice.page.goto(`/spaces/${space.id}`);
     await alice.page.getByLabel("Prompt").fill("alice's secret prompt");
@@ -151,7 +122,7 @@ describe("requests in the browser", () => {
   });
 
   it("creates an API key (shown once) for the snippets and revokes it from the account page", async () => {
-    const { space } = await server.space({ name: uniqueName("Api") });
+    const { space } = await suite.server.space({ name: uniqueName("Api") });
     const { user, page } = await signedIn();
     await page.goto(`/spaces/${space.id}`);
     await page.getByLabel("Prompt").fill("from a script");
@@ -164,7 +135,7 @@ describe("requests in the browser", () => {
     const key = await apiPanel.getByLabel("API key").inputValue();
     expect(key).toMatch(/^wsk_/);
     const curl = await textOf(apiPanel.locator("pre"));
-    expect(curl).toContain(`${server.url}/api/v1/spaces/${space.id}/requests?wait=30`);
+    expect(curl).toContain(`${suite.server.url}/api/v1/spaces/${space.id}/requests?wait=30`);
     expect(curl).toContain(`Bearer ${key}`);
     expect(curl).toContain(`'{"prompt":"from a script"}'`);
     await apiPanel.getByRole("tab", { name: "Python" }).click();
@@ -172,7 +143,7 @@ describe("requests in the browser", () => {
     await apiPanel.getByRole("tab", { name: "Python" }).press("ArrowRight");
     expect(await apiPanel.getByRole("tab", { name: "TypeScript" }).getAttribute("aria-selected")).toBe("true");
     // The key works.
-    expect((await server.admin.withKey(key).get("/api/v1/me")).body).toMatchObject({ username: user.username });
+    expect((await suite.server.admin.withKey(key).get("/api/v1/me")).body).toMatchObject({ username: user.username });
 
     // The account page lists it by prefix only, and revokes it.
     await page.getByRole("link", { name: "My account" }).click();
@@ -184,7 +155,7 @@ describe("requests in the browser", () => {
     await keys.getByRole("row").filter({ hasText: `${key.slice(0, 10)}…` }).getByRole("button", { name: "Revoke" }).click();
     await keys.getByText(`${key.slice(0, 10)}…`).waitFor({ state: "detached" });
     expect(await keys.getByRole("row").count()).toBe(rows - 1);
-    expect((await server.admin.withKey(key).get("/api/v1/me")).status).toBe(401);
+    expect((await suite.server.admin.withKey(key).get("/api/v1/me")).status).toBe(401);
 
     // A new key from the account page is shown once, with a copy button.
     await page.getByLabel("Name of the new key").fill("laptop");

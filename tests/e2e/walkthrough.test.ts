@@ -32,7 +32,7 @@ describe("the seed's manual test in a browser", () => {
     // Each test server has a fresh database, so readable names (for the screenshots) are unique.
     const spaceName = "Story writer";
     const { space, token } = await server.space({ name: spaceName, description: "Short stories from a prompt, written by a mock model on a remote GPU box." });
-    await server.space({ name: "Whisper", description: "Speech to text. Audio uploads are coming soon.", inputs: ["prompt", "audio"] });
+    await server.space({ name: "Whisper", description: "Speech to text from an audio upload.", inputs: ["prompt", "audio"] });
     await server.space({ name: "Image captioner", description: "Describes a picture in one sentence.", queue_offline: true });
     const username = "carol";
     const password = "carol-password";

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { RawWorker } from "../helpers/raw-worker.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
-import { connectionStatus, launchBrowser, newPage, pageErrors, signIn } from "./browser.js";
+import { connectionStatus } from "./browser.js";
+import { browserSuite } from "./suite.js";
 
 /** What a page would run if markup got through: each payload sets a different marker. */
 const payload = (marker: string) => `<img src=x onerror="window.__pwned='${marker}'"><script>window.__pwned='${marker}-script'</script>`;
@@ -12,46 +11,22 @@ const payload = (marker: string) => `<img src=x onerror="window.__pwned='${marke
  * names: all shown as text. Nothing runs, no element is made from them, the CSP never has to step in.
  */
 describe("markup from users and workers stays inert in the browser", () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const closers: (() => void)[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestServer();
-  });
-
-  afterEach(async () => {
-    for (const close of closers.splice(0)) close();
-    for (const context of contexts.splice(0)) {
-      // A CSP refusal would be logged here: the markup must never reach the DOM to be refused.
-      expect(pageErrors(context)).toEqual([]);
-      await context.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  // The suite checks each page for CSP refusals too: the markup must never reach the DOM to be refused.
+  const suite = browserSuite();
 
   it("shows names, prompts, streamed text, results and file names as text", { timeout: 60_000 }, async () => {
     const name = `<img src=x onerror=window.__pwned=1>${Date.now()}`;
-    const { space, token } = await server.space({ name, description: payload("description"), inputs: ["prompt"] });
-    const worker = await RawWorker.connect(server.url, { token });
-    closers.push(() => worker.close());
+    const { space, token } = await suite.server.space({ name, description: payload("description"), inputs: ["prompt"] });
+    const worker = await RawWorker.connect(suite.server.url, { token });
+    suite.onCleanup(() => worker.close());
     expect((await worker.register({ space_name: space.name })).success).toBe(true);
 
-    const user = await server.user();
-    const { context, page } = await newPage(browser, server.url);
-    contexts.push(context);
+    const { page } = await suite.signedIn();
     const dialogs: string[] = [];
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    await signIn(page, user.username, "user-password");
 
     // The gallery card and the space page show the name and description literally.
     await page.goto("/");
