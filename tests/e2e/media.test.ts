@@ -11,6 +11,11 @@ interface ImageLike {
   complete: boolean;
   naturalWidth: number;
 }
+interface VideoLike {
+  readyState: number;
+  videoWidth: number;
+  videoHeight: number;
+}
 interface AudioLike {
   muted: boolean;
   currentTime: number;
@@ -93,5 +98,57 @@ describe("media in the browser", () => {
     const alert = page.getByTestId("submit-form").getByRole("alert");
     await alert.getByText("That kind of file is not accepted here.").waitFor();
     await alert.getByText(/"notes\.wav" is text\/plain; the audio input takes an audio file\./).waitFor();
+  });
+
+  it("uploads a video recorded in the page and plays the copy the worker sends back", { timeout: 60_000 }, async () => {
+    const { space, token } = await suite.server.space({ name: uniqueName("Clips"), inputs: ["prompt", "video"] });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 0 }));
+    const { user, page } = await suite.signedIn();
+    await page.goto(`/spaces/${space.id}`);
+    await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
+
+    // A real WebM made by Chromium's own encoder: a second of a canvas changing colour.
+    // (An expression in a string: this file compiles without the DOM's types.)
+    const recorded = await page.evaluate<number[]>(`(async () => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 160, height: 120 });
+      const draw = canvas.getContext("2d");
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/webm" });
+      const chunks = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start(100);
+      for (let frame = 0; frame < 25; frame++) {
+        draw.fillStyle = "hsl(" + frame * 14 + ", 80%, 50%)";
+        draw.fillRect(0, 0, 160, 120);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      recorder.stop();
+      await stopped;
+      return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+    })()`);
+    const webm = Buffer.from(recorded);
+    expect(webm.subarray(0, 4).toString("hex")).toBe("1a45dfa3");
+
+    await page.getByLabel("Prompt").fill("echo my clip back");
+    await page.getByLabel("Video file").setInputFiles({ name: "clip.webm", mimeType: "video/webm", buffer: webm });
+    await page.getByRole("button", { name: "Send" }).click();
+    const panel = page.getByTestId("request-panel");
+    await panel.getByText("Completed").waitFor({ timeout: 30_000 });
+    const requestId = (await panel.locator("code").first().textContent()) ?? "";
+    const view = (await user.get<RequestView & { result: { files_received: { sha256: string; sha256_ok: boolean; mime: string }[] } }>(`/api/v1/requests/${requestId}`)).body;
+    expect(view.result.files_received).toEqual([expect.objectContaining({ mime: "video/webm", sha256: sha256(webm), sha256_ok: true })]);
+    expect(view.files.find((f) => f.kind === "output")).toMatchObject({ name: "echo-clip.webm", mime: "video/webm", sha256: sha256(webm) });
+
+    // The copy plays in the page: its frames decode at the recorded size.
+    const video = panel.getByTestId("result-media").locator("video");
+    const size = await video.evaluate(
+      (el: VideoLike) =>
+        new Promise<number[]>((resolve) => {
+          const check = () => (el.readyState >= 1 ? resolve([el.videoWidth, el.videoHeight]) : setTimeout(check, 20));
+          check();
+        }),
+    );
+    expect(size).toEqual([160, 120]);
+    await screenshot(page, "space-video");
   });
 });

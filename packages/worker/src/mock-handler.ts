@@ -43,6 +43,7 @@ export interface ReceivedFile {
 const PROGRESS_STEPS = 5;
 const WANTS_PICTURE = /\b(draw|image|picture|png)\b/i;
 const WANTS_SOUND = /\b(say|speak|audio|voice|wav)\b/i;
+const WANTS_ECHO = /\becho\b/i;
 
 /** Downloads each input (streamed, never held whole) and checks it against its sha256. */
 async function receiveFiles(ctx: JobContext): Promise<ReceivedFile[]> {
@@ -55,10 +56,16 @@ async function receiveFiles(ctx: JobContext): Promise<ReceivedFile[]> {
   return received;
 }
 
-/** Attaches generated media when the prompt asks for it; returns the names attached. */
+/** Attaches generated media when the prompt asks for it (and the uploads for "echo"); returns the names attached. */
 async function sendMedia(prompt: unknown, ctx: JobContext): Promise<string[]> {
   if (typeof prompt !== "string") return [];
   const sent: string[] = [];
+  if (WANTS_ECHO.test(prompt)) {
+    for (const file of ctx.files) {
+      await ctx.attach(`echo-${file.name}`, await file.download(), { mime: file.mime });
+      sent.push(`echo-${file.name}`);
+    }
+  }
   if (WANTS_PICTURE.test(prompt)) {
     await ctx.attach("mock-picture.png", mockPicture(), { mime: "image/png" });
     sent.push("mock-picture.png");
