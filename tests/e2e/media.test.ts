@@ -8,13 +8,14 @@ import { browserSuite } from "./suite.js";
 
 /** The parts of the DOM elements used here (the tests compile without the DOM library). */
 interface ImageLike {
-  complete: boolean;
   naturalWidth: number;
+  decode(): Promise<void>;
 }
 interface VideoLike {
   readyState: number;
   videoWidth: number;
   videoHeight: number;
+  addEventListener(type: "loadedmetadata", listener: () => void, options: { once: boolean }): void;
 }
 interface AudioLike {
   muted: boolean;
@@ -22,6 +23,8 @@ interface AudioLike {
   duration: number;
   play(): Promise<void>;
   pause(): void;
+  addEventListener(type: "timeupdate", listener: () => void): void;
+  removeEventListener(type: "timeupdate", listener: () => void): void;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -55,23 +58,23 @@ describe("media in the browser", () => {
     const media = panel.getByTestId("result-media");
     const picture = media.getByRole("img", { name: /mock-picture\.png/ });
     await picture.waitFor();
-    await picture.evaluate(
-      (el: ImageLike) =>
-        new Promise<void>((resolve) => {
-          const check = () => (el.complete && el.naturalWidth > 0 ? resolve() : setTimeout(check, 20));
-          check();
-        }),
-    );
-    expect(await picture.evaluate((el: ImageLike) => el.naturalWidth)).toBe(160);
+    // decode() settles once the image is decoded (and rejects if it cannot be).
+    expect(await picture.evaluate(async (el: ImageLike) => (await el.decode(), el.naturalWidth))).toBe(160);
     const audio = media.locator("audio");
     expect(await audio.getAttribute("src")).toMatch(/^\/api\/v1\/files\/fil_/);
     const duration = await audio.evaluate(async (el: AudioLike) => {
       el.muted = true;
-      await el.play();
-      await new Promise<void>((resolve) => {
-        const check = () => (el.currentTime > 0.2 ? resolve() : setTimeout(check, 20));
-        check();
+      // Playing: time moves past 0.2 s (timeupdate fires as it does).
+      const played = new Promise<void>((resolve) => {
+        const onTime = () => {
+          if (el.currentTime <= 0.2) return;
+          el.removeEventListener("timeupdate", onTime);
+          resolve();
+        };
+        el.addEventListener("timeupdate", onTime);
       });
+      await el.play();
+      await played;
       el.pause();
       return el.duration;
     });
@@ -117,10 +120,11 @@ describe("media in the browser", () => {
       recorder.ondataavailable = (e) => chunks.push(e.data);
       const stopped = new Promise((resolve) => (recorder.onstop = resolve));
       recorder.start(100);
-      for (let frame = 0; frame < 25; frame++) {
-        draw.fillStyle = "hsl(" + frame * 14 + ", 80%, 50%)";
+      for (let frame = 0; frame < 60; frame++) {
+        draw.fillStyle = "hsl(" + frame * 6 + ", 80%, 50%)";
         draw.fillRect(0, 0, 160, 120);
-        await new Promise((resolve) => setTimeout(resolve, 40));
+        // Frames are paced by the page's own frame clock (content, not synchronisation).
+        await new Promise((resolve) => requestAnimationFrame(resolve));
       }
       recorder.stop();
       await stopped;
@@ -144,8 +148,9 @@ describe("media in the browser", () => {
     const size = await video.evaluate(
       (el: VideoLike) =>
         new Promise<number[]>((resolve) => {
-          const check = () => (el.readyState >= 1 ? resolve([el.videoWidth, el.videoHeight]) : setTimeout(check, 20));
-          check();
+          const size = () => resolve([el.videoWidth, el.videoHeight]);
+          if (el.readyState >= 1) size();
+          else el.addEventListener("loadedmetadata", size, { once: true });
         }),
     );
     expect(size).toEqual([160, 120]);
