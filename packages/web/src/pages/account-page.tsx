@@ -1,8 +1,5 @@
-import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import type { CreatedApiKey } from "@wsspaces/protocol";
 import { api } from "../api/endpoints";
-import { toApiError, type ApiError } from "../api/api-error";
 import { useSession } from "../auth/session";
 import { ConfirmButton } from "../components/confirm-button";
 import { CodeBlock } from "../components/copy-button";
@@ -10,45 +7,18 @@ import { ErrorMessage } from "../components/error-message";
 import { Field } from "../components/field";
 import { RequestTable } from "../components/request-table";
 import { useI18n } from "../i18n/i18n";
+import { useIssuedSecrets } from "../util/use-issued-secrets";
 import { useLoad } from "../util/use-load";
 import { useTitle } from "../util/use-title";
 
 function ApiKeys() {
   const { t, formatDateTime } = useI18n();
   const keys = useLoad("api-keys", (signal) => api.apiKeys.list(signal));
-  const [name, setName] = useState("");
-  const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const create = (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    api.apiKeys.create(name.trim() || undefined).then(
-      (key) => {
-        setCreated(key);
-        setName("");
-        setBusy(false);
-        keys.reload();
-      },
-      (err: unknown) => {
-        setError(toApiError(err));
-        setBusy(false);
-      },
-    );
-  };
-
-  const revoke = (keyId: string) => {
-    setError(null);
-    api.apiKeys.revoke(keyId).then(
-      () => {
-        if (created?.id === keyId) setCreated(null);
-        keys.reload();
-      },
-      (err: unknown) => setError(toApiError(err)),
-    );
-  };
+  const { name, setName, created, busy, error, create, revoke } = useIssuedSecrets({
+    create: (keyName) => api.apiKeys.create(keyName),
+    revoke: (id) => api.apiKeys.revoke(id),
+    reload: keys.reload,
+  });
 
   return (
     <section className="panel" aria-labelledby="keys-title">

@@ -1,52 +1,23 @@
-import { useState, type FormEvent } from "react";
-import type { CreatedWorkerToken, SpaceSummary } from "@wsspaces/protocol";
+import type { SpaceSummary } from "@wsspaces/protocol";
 import { api } from "../../api/endpoints";
-import { toApiError, type ApiError } from "../../api/api-error";
 import { ConfirmButton } from "../../components/confirm-button";
 import { CodeBlock } from "../../components/copy-button";
 import { ErrorMessage } from "../../components/error-message";
 import { Field } from "../../components/field";
 import { useI18n } from "../../i18n/i18n";
 import { workerCommand } from "../../util/shell";
+import { useIssuedSecrets } from "../../util/use-issued-secrets";
 import { useLoad } from "../../util/use-load";
 
 /** A space's worker tokens: create (shown once, with the connect command), list, revoke. */
 export function WorkerTokens({ space }: { space: SpaceSummary }) {
   const { t, formatDateTime } = useI18n();
   const tokens = useLoad(`tokens:${space.id}`, (signal) => api.spaces.tokens(space.id, signal));
-  const [name, setName] = useState("");
-  const [created, setCreated] = useState<CreatedWorkerToken | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const create = (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    api.spaces.createToken(space.id, name.trim() || undefined).then(
-      (token) => {
-        setCreated(token);
-        setName("");
-        setBusy(false);
-        tokens.reload();
-      },
-      (err: unknown) => {
-        setError(toApiError(err));
-        setBusy(false);
-      },
-    );
-  };
-
-  const revoke = (tokenId: string) => {
-    setError(null);
-    api.spaces.revokeToken(space.id, tokenId).then(
-      () => {
-        if (created?.id === tokenId) setCreated(null);
-        tokens.reload();
-      },
-      (err: unknown) => setError(toApiError(err)),
-    );
-  };
+  const { name, setName, created, busy, error, create, revoke } = useIssuedSecrets({
+    create: (tokenName) => api.spaces.createToken(space.id, tokenName),
+    revoke: (id) => api.spaces.revokeToken(space.id, id),
+    reload: tokens.reload,
+  });
 
   const list = tokens.value?.worker_tokens ?? [];
   return (
