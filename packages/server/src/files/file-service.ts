@@ -12,7 +12,7 @@ import { extensionOf, isSuspiciousFileName, sanitiseFileName } from "./file-name
 import type { FileRecords, FileRow } from "./file-records.js";
 import { BlobTooLargeError, type FileStore, type PendingBlob } from "./file-store.js";
 import type { FileUrlSigner } from "./signed-urls.js";
-import { sniffType } from "./sniff.js";
+import { sniffType, type SniffedType } from "./sniff.js";
 
 const MIB = 1024 * 1024;
 
@@ -152,8 +152,8 @@ export class FileService {
     for (const file of files) await this.storeOutput(row, file.name, file.mime, Readable.from([Buffer.from(file.data)]));
   }
 
-  /** A worker's output, streamed (PUT) or inline; replaces an output of the same name in this attempt. */
-  async storeOutput(row: RequestRow, rawName: string, declaredMime: string | undefined, source: Readable): Promise<FileView> {
+  /** A worker's output, streamed (PUT) or inline, recorded for the request's current attempt. */
+  async storeOutput(request: RequestRow, rawName: string, declaredMime: string | undefined, source: Readable): Promise<FileView> {
     if (isSuspiciousFileName(rawName)) throw new AppError("bad_request", "File names may not contain paths, '..' or NUL characters.");
     let blob: PendingBlob;
     try {
@@ -163,25 +163,27 @@ export class FileService {
       throw err;
     }
     await this.deps.store.commit(blob);
-    const type = await sniffType(blob.head);
-    // The content decides where it can; a declared type only fills in what sniffing cannot tell.
-    const declared = declaredMime?.split(";")[0]?.trim().toLowerCase();
-    const mime = type.mime === "application/octet-stream" && declared && MIME_SHAPE.test(declared) ? declared : type.text && declared?.startsWith("text/") ? declared : type.mime;
-    const row2: FileRow = {
+    const row: FileRow = {
       id: newId("fil"),
-      request_id: row.id,
-      user_id: row.user_id,
+      request_id: request.id,
+      user_id: request.user_id,
       kind: "output",
       field: null,
       name: sanitiseFileName(rawName, "output"),
-      mime,
+      mime: outputMime(await sniffType(blob.head), declaredMime),
       size: blob.size,
       sha256: blob.sha256,
-      attempt: row.attempt,
+      attempt: request.attempt,
       created_at: this.deps.clock.now(),
     };
-    await this.deps.records.insert([row2]);
-    return toView(row2);
+    try {
+      await this.deps.records.insert([row]);
+    } catch (err) {
+      // Not recorded: the blob must not stay behind unnamed (unless another file has the same bytes).
+      if ((await this.deps.records.unreferenced([blob.sha256])).length > 0) await this.deps.store.remove(blob.sha256);
+      throw err;
+    }
+    return toView(row);
   }
 
   outputCount(row: RequestRow): Promise<number> {
@@ -214,6 +216,18 @@ export class FileService {
       if (batch.length < 500) return removed;
     }
   }
+}
+
+/**
+ * An output's type: what its content shows; the worker's declared type only where the content
+ * says nothing (unknown binary), or to name a kind of text (text/csv rather than text/plain).
+ */
+function outputMime(sniffed: SniffedType, declared: string | undefined): string {
+  const type = declared?.split(";")[0]?.trim().toLowerCase();
+  if (!type || !MIME_SHAPE.test(type)) return sniffed.mime;
+  if (sniffed.mime === "application/octet-stream") return type;
+  if (sniffed.text && type.startsWith("text/")) return type;
+  return sniffed.mime;
 }
 
 function toView(f: FileRow): FileView {
