@@ -156,4 +156,26 @@ describe("media in the browser", () => {
     expect(size).toEqual([160, 120]);
     await screenshot(page, "space-video");
   });
+
+  it("sends a failed request again with its files", { timeout: 60_000 }, async () => {
+    const { space, token } = await suite.server.space({ name: uniqueName("Flaky"), inputs: ["prompt", "audio"] });
+    suite.keep(await startMockWorker(suite.server.url, token, space.name, { minMs: 0, failRate: 1 }));
+    const { user, page } = await suite.signedIn();
+    await page.goto(`/spaces/${space.id}`);
+    await connectionStatus(page).getByText("✓ Connected (1 worker)").waitFor();
+    const wav = makeWav(392, 0.3);
+    await page.getByLabel("Prompt").fill("transcribe");
+    await page.getByLabel("Audio file").setInputFiles({ name: "take.wav", mimeType: "audio/wav", buffer: wav });
+    await page.getByRole("button", { name: "Send" }).click();
+    const panel = page.getByTestId("request-panel");
+    await panel.getByTestId("request-error").getByText("simulated failure").waitFor({ timeout: 30_000 });
+    const firstId = (await panel.locator("code").first().textContent()) ?? "";
+
+    await panel.getByRole("button", { name: "Send the same prompt again" }).click();
+    await panel.locator("code").first().filter({ hasNotText: firstId }).waitFor();
+    const secondId = (await panel.locator("code").first().textContent()) ?? "";
+    const second = (await user.get<RequestView>(`/api/v1/requests/${secondId}`)).body;
+    expect(second.prompt).toBe("transcribe");
+    expect(second.files.map((f) => [f.kind, f.name, f.sha256])).toEqual([["input", "take.wav", sha256(wav)]]);
+  });
 });

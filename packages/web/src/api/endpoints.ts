@@ -53,6 +53,8 @@ export const api = {
     submitWithFiles: (spaceId: string, form: FormData) => request<SubmitResponse>("POST", `/api/v1/spaces/${id(spaceId)}/requests`, form),
     get: (requestId: string, signal?: AbortSignal) => request<RequestView>("GET", `/api/v1/requests/${id(requestId)}`, undefined, signal),
     cancel: (requestId: string) => request<RequestView>("POST", `/api/v1/requests/${id(requestId)}/cancel`),
+    /** A failed, timed-out or cancelled request again, with the same inputs and files. */
+    retry: (requestId: string) => request<SubmitResponse>("POST", `/api/v1/requests/${id(requestId)}/retry`),
     /** The caller's requests, newest first (an admin's: everyone's). */
     list: (query: { space?: string; state?: RequestState; limit?: number }, signal?: AbortSignal) =>
       request<{ requests: RequestView[] }>("GET", withQuery("/api/v1/requests", query), undefined, signal),

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Link } from "react-router";
+import type { RequestView } from "@wsspaces/protocol";
 import { api } from "../api/endpoints";
 import { toApiError, type ApiError } from "../api/api-error";
 import { useI18n } from "../i18n/i18n";
@@ -15,8 +16,11 @@ export interface RequestPanelProps {
   title: string;
   /** The prompt, when this browser sent it. */
   prompt?: string | undefined;
-  /** Sends the same prompt again; offered once the request has ended. */
-  onRetry?: ((prompt: string) => void) | undefined;
+  /**
+   * Sends the request again, once it has ended: its prompt, and its files (the server's retry
+   * keeps them; it takes failed, timed-out and cancelled requests).
+   */
+  onRetry?: ((prompt: string, view: RequestView) => void) | undefined;
   retrying?: boolean;
   /** Link to the request's own page. */
   showPageLink?: boolean;
@@ -177,8 +181,8 @@ export function RequestPanel({ live, title, prompt, onRetry, retrying = false, s
             {cancelling ? t("request.cancelling") : t("request.cancel")}
           </button>
         )}
-        {terminal && prompt !== undefined && onRetry && (
-          <button type="button" className="button" onClick={() => onRetry(prompt)} disabled={retrying}>
+        {terminal && prompt !== undefined && onRetry && (inputs.length === 0 || state !== "completed") && (
+          <button type="button" className="button" onClick={() => onRetry(prompt, view)} disabled={retrying}>
             {t("request.retry")}
           </button>
         )}

@@ -86,6 +86,25 @@ function SpaceView({ spaceId }: { spaceId: string }) {
     );
   };
 
+  // With files, the server's retry sends them again; a prompt alone is simply sent again.
+  const retry = (text: string, view: RequestView) => {
+    if (!view.files.some((f) => f.kind === "input")) return submit(text);
+    setSubmitting(true);
+    setSubmitError(null);
+    api.requests.retry(view.id).then(
+      (res) => {
+        rememberPrompt(res.request_id, text);
+        setShown({ requestId: res.request_id, adopted: res.request_id });
+        setSubmitting(false);
+        history.reload();
+      },
+      (err: unknown) => {
+        setSubmitError(toApiError(err));
+        setSubmitting(false);
+      },
+    );
+  };
+
   if (status.error) {
     return (
       <div className="page">
@@ -153,7 +172,7 @@ function SpaceView({ spaceId }: { spaceId: string }) {
           )}
 
           {shown.requestId !== null && (
-            <RequestPanel live={feed} title={t("request.title")} prompt={shownPrompt} onRetry={submit} retrying={submitting} showPageLink />
+            <RequestPanel live={feed} title={t("request.title")} prompt={shownPrompt} onRetry={retry} retrying={submitting} showPageLink />
           )}
 
           {me && (
