@@ -228,5 +228,31 @@ export function buildMigrations(caps: DialectCapabilities): Record<string, Migra
         await db.schema.alterTable("requests").dropColumn("output_files").execute();
       },
     },
+    "0006_queue_indexes": {
+      async up(db: AnyDb) {
+        // Dispatch order is (priority DESC, fair_tag, seq). requests_dispatch_order has every
+        // column ascending, and neither SQLite nor PostgreSQL walks an index in a mixed
+        // direction: each claim sorted the whole queue of the space to take its head. In
+        // this order the head is the first entry, a position is a range count, and the
+        // head's fair tag a single lookup.
+        await db.schema.dropIndex("requests_dispatch_order").execute();
+        await db.schema.createIndex("requests_queue_order").on("requests").columns(["space_id", "state", "priority desc", "fair_tag", "seq"]).execute();
+        // A user's requests in one state, with their turns: the per-user queue limit is a
+        // bounded range, the user's last fair tag a single lookup (requests_space_user_state
+        // had no fair_tag: that max read every queued row of the user, or of the whole
+        // priority when the user had none), and the claim's per-user in-flight count reads
+        // only the dispatched and running rows (with user_id before state, SQLite served that
+        // GROUP BY from the old index by reading every row of the space). It replaces
+        // requests_space_user_state.
+        await db.schema.dropIndex("requests_space_user_state").execute();
+        await db.schema.createIndex("requests_user_queue").on("requests").columns(["space_id", "state", "user_id", "priority", "fair_tag"]).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropIndex("requests_queue_order").execute();
+        await db.schema.dropIndex("requests_user_queue").execute();
+        await db.schema.createIndex("requests_dispatch_order").on("requests").columns(["space_id", "state", "priority", "fair_tag", "seq"]).execute();
+        await db.schema.createIndex("requests_space_user_state").on("requests").columns(["space_id", "user_id", "state"]).execute();
+      },
+    },
   };
 }

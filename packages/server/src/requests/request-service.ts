@@ -138,11 +138,15 @@ export class RequestService {
     if (registry.connectedCount(space.id) === 0 && !space.queue_offline) {
       throw new AppError("space_offline", `No worker is connected to "${space.name}" right now; try again when it is back.`);
     }
-    if ((await store.queueLength(space.id)) >= space.max_queue) {
+    // Bounded checks ("is there an n-th one?"), not counts: their cost does not grow with the queue.
+    if (await store.queueAtLeast(space.id, space.max_queue)) {
       throw new AppError("queue_full", `The queue of "${space.name}" is full (${space.max_queue} waiting); try again later.`);
     }
-    if ((await store.queuedForUser(space.id, principal.userId)) >= this.deps.userQueueLimit) {
-      throw new AppError("rate_limited", `You already have ${this.deps.userQueueLimit} requests waiting in this space; wait for some to finish.`);
+    // A user's queued requests are some of the space's, fewer than max_queue by now: a per-user
+    // limit of max_queue or more cannot be reached, and needs no query.
+    const userLimit = this.deps.userQueueLimit;
+    if (userLimit < space.max_queue && (await store.queuedForUserAtLeast(space.id, principal.userId, userLimit))) {
+      throw new AppError("rate_limited", `You already have ${userLimit} requests waiting in this space; wait for some to finish.`);
     }
     if (space.pause === "reject") throw new AppError("space_paused", `"${space.name}" is paused and takes no requests right now.`);
   }

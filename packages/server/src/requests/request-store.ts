@@ -99,6 +99,7 @@ export class RequestStore {
     return undefined;
   }
 
+  /** Queued requests of a space (a count over all of them: for views, not the submit path). */
   async queueLength(spaceId: string): Promise<number> {
     const row = await this.db
       .selectFrom("requests")
@@ -107,6 +108,23 @@ export class RequestStore {
       .where("state", "=", "queued")
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * Whether the space has at least `n` queued requests: looks for the n-th one instead of
+   * counting them all, so the cost is bounded by `n`, not by the queue.
+   */
+  async queueAtLeast(spaceId: string, n: number): Promise<boolean> {
+    if (n <= 0) return true;
+    const nth = await this.db
+      .selectFrom("requests")
+      .select("state")
+      .where("space_id", "=", spaceId)
+      .where("state", "=", "queued")
+      .limit(1)
+      .offset(n - 1)
+      .executeTakeFirst();
+    return nth !== undefined;
   }
 
   async queuedForUser(spaceId: string, userId: string): Promise<number> {
@@ -120,23 +138,39 @@ export class RequestStore {
     return Number(row.n);
   }
 
-  /** 1-based place of a queued request in its space's dispatch order. */
-  /** 1-based place in dispatch order (priority, fair_tag, seq); per-user caps are not counted. */
-  async positionOf(row: Pick<RequestRow, "space_id" | "seq" | "priority" | "fair_tag">): Promise<number> {
-    const ahead = await this.db
+  /** Whether the user has at least `n` queued requests in the space (bounded like queueAtLeast). */
+  async queuedForUserAtLeast(spaceId: string, userId: string, n: number): Promise<boolean> {
+    if (n <= 0) return true;
+    const nth = await this.db
       .selectFrom("requests")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("space_id", "=", row.space_id)
+      .select("state")
+      .where("space_id", "=", spaceId)
+      .where("user_id", "=", userId)
       .where("state", "=", "queued")
-      .where((eb) =>
-        eb.or([
-          eb("priority", ">", row.priority),
-          eb.and([eb("priority", "=", row.priority), eb("fair_tag", "<", row.fair_tag)]),
-          eb.and([eb("priority", "=", row.priority), eb("fair_tag", "=", row.fair_tag), eb("seq", "<", row.seq)]),
-        ]),
-      )
+      .limit(1)
+      .offset(n - 1)
+      .executeTakeFirst();
+    return nth !== undefined;
+  }
+
+  /**
+   * 1-based place in dispatch order (priority, fair_tag, seq); per-user caps are not counted.
+   * The requests ahead are two ranges of the requests_queue_order index — every higher
+   * priority, then this priority up to (fair_tag, seq) — so the count reads only those.
+   */
+  async positionOf(row: Pick<RequestRow, "space_id" | "seq" | "priority" | "fair_tag">): Promise<number> {
+    const queued = this.db.selectFrom("requests").where("space_id", "=", row.space_id).where("state", "=", "queued");
+    const ahead = await this.db
+      .selectNoFrom([
+        queued.select((q) => q.fn.countAll<number>().as("n")).where("priority", ">", row.priority).as("higher"),
+        queued
+          .select((q) => q.fn.countAll<number>().as("n"))
+          .where("priority", "=", row.priority)
+          .where((q) => q(q.refTuple("fair_tag", "seq"), "<", q.tuple(row.fair_tag, row.seq)))
+          .as("same"),
+      ])
       .executeTakeFirstOrThrow();
-    return Number(ahead.n) + 1;
+    return Number(ahead.higher) + Number(ahead.same) + 1;
   }
 
   /** Requests being worked on, then the queue in dispatch order. */
