@@ -1,6 +1,7 @@
 import type { QueueEntryView } from "@wsspaces/protocol";
 import { useI18n } from "../i18n/i18n";
 import { StateBadge } from "./badges";
+import { DataTable } from "./data-table";
 
 /** The space's queue: requests being worked on (position 0), then the waiting ones in order. */
 export function QueueList({ queue, queueLength }: { queue: readonly QueueEntryView[]; queueLength: number }) {
@@ -14,31 +15,20 @@ export function QueueList({ queue, queueLength }: { queue: readonly QueueEntryVi
       {queue.length === 0 ? (
         <p className="muted">{t("space.queueEmpty")}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("space.queuePosition")}</th>
-                <th scope="col">{t("common.user")}</th>
-                <th scope="col">{t("common.state")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {queue.map((entry, i) => (
-                <tr key={entry.request_id ?? `${entry.state}:${entry.position}:${i}`} className={entry.request_id ? "row--mine" : undefined}>
-                  <td>{entry.position === 0 ? t("space.queueNow") : entry.position}</td>
-                  <td>
-                    {entry.user}
-                    {entry.request_id && <span className="muted small"> ({t("common.you")})</span>}
-                  </td>
-                  <td>
-                    <StateBadge state={entry.state} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headings={[t("space.queuePosition"), t("common.user"), t("common.state")]}>
+          {queue.map((entry, i) => (
+            <tr key={entry.request_id ?? `${entry.state}:${entry.position}:${i}`} className={entry.request_id ? "row--mine" : undefined}>
+              <td>{entry.position === 0 ? t("space.queueNow") : entry.position}</td>
+              <td>
+                {entry.user}
+                {entry.request_id && <span className="muted small"> ({t("common.you")})</span>}
+              </td>
+              <td>
+                <StateBadge state={entry.state} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {waitingShown < queueLength && <p className="muted small">{t("space.queueMore")}</p>}
     </section>

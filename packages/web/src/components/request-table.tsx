@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import type { RequestView } from "@wsspaces/protocol";
 import { useI18n } from "../i18n/i18n";
 import { StateBadge } from "./badges";
+import { DataTable } from "./data-table";
 
 export function requestDuration(r: RequestView): number | null {
   if (!r.finished_at) return null;
@@ -30,44 +31,25 @@ export function RequestTable({
 }) {
   const { t, formatDateTime, formatDuration } = useI18n();
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid={testId}>
-        <thead>
-          <tr>
-            <th scope="col">{t("request.created")}</th>
+    <DataTable headings={[t("request.created"), ...extraColumns.map((c) => c.header), t("common.state"), t("common.elapsed")]} testId={testId} actions>
+      {requests.map((r) => {
+        const duration = requestDuration(r);
+        return (
+          <tr key={r.id} className={r.id === highlight ? "row--mine" : undefined} data-request-id={r.id}>
+            <td>
+              <Link to={`/requests/${encodeURIComponent(r.id)}`}>{formatDateTime(r.created_at)}</Link>
+            </td>
             {extraColumns.map((c) => (
-              <th scope="col" key={c.header}>
-                {c.header}
-              </th>
+              <td key={c.header}>{c.cell(r)}</td>
             ))}
-            <th scope="col">{t("common.state")}</th>
-            <th scope="col">{t("common.elapsed")}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t("common.actions")}</span>
-            </th>
+            <td>
+              <StateBadge state={r.state} />
+            </td>
+            <td>{duration === null ? t("common.none") : formatDuration(duration)}</td>
+            <td>{action?.(r)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {requests.map((r) => {
-            const duration = requestDuration(r);
-            return (
-              <tr key={r.id} className={r.id === highlight ? "row--mine" : undefined} data-request-id={r.id}>
-                <td>
-                  <Link to={`/requests/${encodeURIComponent(r.id)}`}>{formatDateTime(r.created_at)}</Link>
-                </td>
-                {extraColumns.map((c) => (
-                  <td key={c.header}>{c.cell(r)}</td>
-                ))}
-                <td>
-                  <StateBadge state={r.state} />
-                </td>
-                <td>{duration === null ? t("common.none") : formatDuration(duration)}</td>
-                <td>{action?.(r)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

@@ -10,6 +10,7 @@ import { useI18n } from "../i18n/i18n";
 import { useIssuedSecrets } from "../util/use-issued-secrets";
 import { useLoad } from "../util/use-load";
 import { useTitle } from "../util/use-title";
+import { DataTable } from "../components/data-table";
 
 function ApiKeys() {
   const { t, formatDateTime } = useI18n();
@@ -42,36 +43,21 @@ function ApiKeys() {
       {keys.error && <ErrorMessage error={keys.error} />}
       {keys.value && keys.value.api_keys.length === 0 && <p className="muted">{t("account.keysEmpty")}</p>}
       {keys.value && keys.value.api_keys.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" data-testid="api-keys">
-            <thead>
-              <tr>
-                <th scope="col">{t("common.name")}</th>
-                <th scope="col">{t("account.keyPrefix")}</th>
-                <th scope="col">{t("common.created")}</th>
-                <th scope="col">{t("common.lastUsed")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("common.actions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.value.api_keys.map((key) => (
-                <tr key={key.id}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td>{formatDateTime(key.created_at)}</td>
-                  <td>{key.last_used_at ? formatDateTime(key.last_used_at) : t("common.never")}</td>
-                  <td>
-                    <ConfirmButton label={t("account.revoke")} question={t("account.revokeConfirm", { name: key.name })} onConfirm={() => revoke(key.id)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headings={[t("common.name"), t("account.keyPrefix"), t("common.created"), t("common.lastUsed")]} testId="api-keys" actions>
+          {keys.value.api_keys.map((key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.prefix}…</code>
+              </td>
+              <td>{formatDateTime(key.created_at)}</td>
+              <td>{key.last_used_at ? formatDateTime(key.last_used_at) : t("common.never")}</td>
+              <td>
+                <ConfirmButton label={t("account.revoke")} question={t("account.revokeConfirm", { name: key.name })} onConfirm={() => revoke(key.id)} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

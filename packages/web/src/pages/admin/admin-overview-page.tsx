@@ -6,6 +6,7 @@ import { StackedBars, type BarSeries } from "../../components/stacked-bars";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../util/use-load";
 import { useTitle } from "../../util/use-title";
+import { DataTable } from "../../components/data-table";
 
 const WINDOWS = [15, 60, 360, 1440] as const;
 const REFRESH_MS = 10_000;
@@ -131,41 +132,22 @@ function SpaceTable({ data }: { data: AdminOverview }) {
   const seconds = (v: number | null) => (v === null ? "—" : formatDuration(v * 1000));
   if (data.spaces.length === 0) return <p className="muted">{t("admin.spacesEmpty")}</p>;
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="overview-spaces">
-        <thead>
-          <tr>
-            <th scope="col">{t("common.name")}</th>
-            <th scope="col">{t("admin.overview.submitted")}</th>
-            <th scope="col">{t("state.completed")}</th>
-            <th scope="col">{t("state.failed")}</th>
-            <th scope="col">{t("state.timed_out")}</th>
-            <th scope="col">{t("admin.overview.waitP50")}</th>
-            <th scope="col">{t("admin.overview.waitP95")}</th>
-            <th scope="col">{t("admin.overview.runP50")}</th>
-            <th scope="col">{t("admin.overview.runP95")}</th>
-            <th scope="col">{t("admin.overview.queue")}</th>
-            <th scope="col">{t("admin.tab.workers")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.spaces.map((s) => (
-            <tr key={s.space_id}>
-              <th scope="row">{s.name}</th>
-              <td>{formatNumber(s.submitted)}</td>
-              <td>{formatNumber(s.completed)}</td>
-              <td>{formatNumber(s.failed)}</td>
-              <td>{formatNumber(s.timed_out)}</td>
-              <td>{seconds(s.queue_wait_p50)}</td>
-              <td>{seconds(s.queue_wait_p95)}</td>
-              <td>{seconds(s.run_p50)}</td>
-              <td>{seconds(s.run_p95)}</td>
-              <td>{formatNumber(s.queue_length)}</td>
-              <td>{formatNumber(s.workers)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable headings={[t("common.name"), t("admin.overview.submitted"), t("state.completed"), t("state.failed"), t("state.timed_out"), t("admin.overview.waitP50"), t("admin.overview.waitP95"), t("admin.overview.runP50"), t("admin.overview.runP95"), t("admin.overview.queue"), t("admin.tab.workers")]} testId="overview-spaces">
+      {data.spaces.map((s) => (
+        <tr key={s.space_id}>
+          <th scope="row">{s.name}</th>
+          <td>{formatNumber(s.submitted)}</td>
+          <td>{formatNumber(s.completed)}</td>
+          <td>{formatNumber(s.failed)}</td>
+          <td>{formatNumber(s.timed_out)}</td>
+          <td>{seconds(s.queue_wait_p50)}</td>
+          <td>{seconds(s.queue_wait_p95)}</td>
+          <td>{seconds(s.run_p50)}</td>
+          <td>{seconds(s.run_p95)}</td>
+          <td>{formatNumber(s.queue_length)}</td>
+          <td>{formatNumber(s.workers)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

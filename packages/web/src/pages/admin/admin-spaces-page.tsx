@@ -6,6 +6,7 @@ import { useI18n } from "../../i18n/i18n";
 import { mergeLive, useLiveSpaces } from "../../live/use-space-status";
 import { useLoad } from "../../util/use-load";
 import { useTitle } from "../../util/use-title";
+import { DataTable } from "../../components/data-table";
 
 /** `/admin/spaces`: every space with its live status, and the way to create one. */
 export function AdminSpacesPage() {
@@ -26,44 +27,28 @@ export function AdminSpacesPage() {
       {list.error && <ErrorMessage error={list.error} />}
       {list.value && spaces.length === 0 && <p className="muted">{t("admin.spacesEmpty")}</p>}
       {spaces.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" data-testid="admin-spaces">
-            <thead>
-              <tr>
-                <th scope="col">{t("common.name")}</th>
-                <th scope="col">{t("admin.col.status")}</th>
-                <th scope="col">{t("admin.tab.workers")}</th>
-                <th scope="col">{t("space.queueTitle")}</th>
-                <th scope="col">{t("admin.inputs")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("common.actions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {spaces.map((space) => (
-                <tr key={space.id}>
-                  <td>
-                    <Link to={`/spaces/${encodeURIComponent(space.id)}`}>{space.name}</Link>
-                  </td>
-                  <td>
-                    <ConnectionDot connected={space.connected} />
-                  </td>
-                  <td>{space.workers}</td>
-                  <td>
-                    {space.queue_length} / {space.max_queue}
-                  </td>
-                  <td>{space.inputs.join(", ")}</td>
-                  <td>
-                    <Link className="button button--small" to={`/admin/spaces/${encodeURIComponent(space.id)}`} aria-label={`${t("admin.edit")} ${space.name}`}>
-                      {t("admin.edit")}
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headings={[t("common.name"), t("admin.col.status"), t("admin.tab.workers"), t("space.queueTitle"), t("admin.inputs")]} testId="admin-spaces" actions>
+          {spaces.map((space) => (
+            <tr key={space.id}>
+              <td>
+                <Link to={`/spaces/${encodeURIComponent(space.id)}`}>{space.name}</Link>
+              </td>
+              <td>
+                <ConnectionDot connected={space.connected} />
+              </td>
+              <td>{space.workers}</td>
+              <td>
+                {space.queue_length} / {space.max_queue}
+              </td>
+              <td>{space.inputs.join(", ")}</td>
+              <td>
+                <Link className="button button--small" to={`/admin/spaces/${encodeURIComponent(space.id)}`} aria-label={`${t("admin.edit")} ${space.name}`}>
+                  {t("admin.edit")}
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

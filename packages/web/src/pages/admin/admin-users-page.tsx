@@ -7,6 +7,7 @@ import { ErrorMessage } from "../../components/error-message";
 import { useI18n } from "../../i18n/i18n";
 import { useLoad } from "../../util/use-load";
 import { useTitle } from "../../util/use-title";
+import { DataTable } from "../../components/data-table";
 
 /** `/admin/users`: make admins, disable accounts. */
 export function AdminUsersPage() {
@@ -40,55 +41,40 @@ export function AdminUsersPage() {
       {users.error && <ErrorMessage error={users.error} />}
       {users.value && list.length === 0 && <p className="muted">{t("admin.usersEmpty")}</p>}
       {list.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" data-testid="admin-users">
-            <thead>
-              <tr>
-                <th scope="col">{t("admin.col.username")}</th>
-                <th scope="col">{t("admin.col.role")}</th>
-                <th scope="col">{t("common.created")}</th>
-                <th scope="col">{t("admin.col.status")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("common.actions")}</span>
-                </th>
+        <DataTable headings={[t("admin.col.username"), t("admin.col.role"), t("common.created"), t("admin.col.status")]} testId="admin-users" actions>
+          {list.map((user) => {
+            const self = user.id === me?.id;
+            return (
+              <tr key={user.id} data-username={user.username}>
+                <td>
+                  {user.username}
+                  {self && <span className="muted small"> ({t("common.you")})</span>}
+                </td>
+                <td>{t(`role.${user.role}`)}</td>
+                <td>{formatDateTime(user.created_at)}</td>
+                <td>{user.disabled ? <span className="badge badge--failed">{t("admin.userDisabled")}</span> : t("admin.userActive")}</td>
+                <td className="cell-actions">
+                  <button
+                    type="button"
+                    className="button button--small"
+                    disabled={self || busy === user.id}
+                    onClick={() => update(user, { role: user.role === "admin" ? "user" : "admin" })}
+                  >
+                    {user.role === "admin" ? t("admin.makeUser") : t("admin.makeAdmin")}
+                  </button>
+                  <button
+                    type="button"
+                    className={`button button--small${user.disabled ? "" : " button--danger"}`}
+                    disabled={self || busy === user.id}
+                    onClick={() => update(user, { disabled: !user.disabled })}
+                  >
+                    {user.disabled ? t("admin.enable") : t("admin.disable")}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((user) => {
-                const self = user.id === me?.id;
-                return (
-                  <tr key={user.id} data-username={user.username}>
-                    <td>
-                      {user.username}
-                      {self && <span className="muted small"> ({t("common.you")})</span>}
-                    </td>
-                    <td>{t(`role.${user.role}`)}</td>
-                    <td>{formatDateTime(user.created_at)}</td>
-                    <td>{user.disabled ? <span className="badge badge--failed">{t("admin.userDisabled")}</span> : t("admin.userActive")}</td>
-                    <td className="cell-actions">
-                      <button
-                        type="button"
-                        className="button button--small"
-                        disabled={self || busy === user.id}
-                        onClick={() => update(user, { role: user.role === "admin" ? "user" : "admin" })}
-                      >
-                        {user.role === "admin" ? t("admin.makeUser") : t("admin.makeAdmin")}
-                      </button>
-                      <button
-                        type="button"
-                        className={`button button--small${user.disabled ? "" : " button--danger"}`}
-                        disabled={self || busy === user.id}
-                        onClick={() => update(user, { disabled: !user.disabled })}
-                      >
-                        {user.disabled ? t("admin.enable") : t("admin.disable")}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </section>
   );

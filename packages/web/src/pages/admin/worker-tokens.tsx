@@ -8,6 +8,7 @@ import { useI18n } from "../../i18n/i18n";
 import { workerCommand } from "../../util/shell";
 import { useIssuedSecrets } from "../../util/use-issued-secrets";
 import { useLoad } from "../../util/use-load";
+import { DataTable } from "../../components/data-table";
 
 /** A space's worker tokens: create (shown once, with the connect command), list, revoke. */
 export function WorkerTokens({ space }: { space: SpaceSummary }) {
@@ -44,40 +45,24 @@ export function WorkerTokens({ space }: { space: SpaceSummary }) {
       {tokens.error && <ErrorMessage error={tokens.error} />}
       {tokens.value && list.length === 0 && <p className="muted">{t("admin.tokensEmpty")}</p>}
       {list.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("common.name")}</th>
-                <th scope="col">{t("account.keyPrefix")}</th>
-                <th scope="col">{t("common.created")}</th>
-                <th scope="col">{t("common.lastUsed")}</th>
-                <th scope="col">{t("admin.col.status")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("common.actions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((token) => (
-                <tr key={token.id}>
-                  <td>{token.name}</td>
-                  <td>
-                    <code>{token.prefix}…</code>
-                  </td>
-                  <td>{formatDateTime(token.created_at)}</td>
-                  <td>{token.last_used_at ? formatDateTime(token.last_used_at) : t("common.never")}</td>
-                  <td>{token.revoked_at ? `${t("admin.tokenRevoked")} ${formatDateTime(token.revoked_at)}` : t("admin.tokenActive")}</td>
-                  <td>
-                    {!token.revoked_at && (
-                      <ConfirmButton label={t("account.revoke")} question={t("admin.revokeTokenConfirm", { name: token.name })} onConfirm={() => revoke(token.id)} />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headings={[t("common.name"), t("account.keyPrefix"), t("common.created"), t("common.lastUsed"), t("admin.col.status")]} actions>
+          {list.map((token) => (
+            <tr key={token.id}>
+              <td>{token.name}</td>
+              <td>
+                <code>{token.prefix}…</code>
+              </td>
+              <td>{formatDateTime(token.created_at)}</td>
+              <td>{token.last_used_at ? formatDateTime(token.last_used_at) : t("common.never")}</td>
+              <td>{token.revoked_at ? `${t("admin.tokenRevoked")} ${formatDateTime(token.revoked_at)}` : t("admin.tokenActive")}</td>
+              <td>
+                {!token.revoked_at && (
+                  <ConfirmButton label={t("account.revoke")} question={t("admin.revokeTokenConfirm", { name: token.name })} onConfirm={() => revoke(token.id)} />
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );
