@@ -7,20 +7,11 @@ import { useI18n } from "../../i18n/i18n";
 
 const KINDS = ["prompt", "audio", "video", "file"] as const satisfies readonly InputKind[];
 
-export interface SpaceFormValues {
-  name: string;
-  description: string;
-  inputs: InputKind[];
-  timeout_seconds: number;
-  max_queue: number;
-  queue_offline: boolean;
-  open_workers: boolean;
-  pause: "off" | "queue" | "reject";
-  user_in_flight_limit: number;
-  max_file_mb: number;
-  max_upload_mb: number;
-  file_types: string[];
-}
+/** The settings an admin edits: the space's own fields (its status and timestamps aside). */
+export type SpaceFormValues = Pick<
+  SpaceSummary,
+  "name" | "description" | "inputs" | "timeout_seconds" | "max_queue" | "queue_offline" | "open_workers" | "pause" | "user_in_flight_limit" | "max_file_mb" | "max_upload_mb" | "file_types"
+>;
 
 export const NEW_SPACE: SpaceFormValues = {
   name: "",
