@@ -138,6 +138,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     clock,
     log,
     maxOutputBytes: config.maxOutputFileBytes,
+    countOutputFile: (requestId) => requestStore.countOutputFile(requestId),
   });
   const history = new RunHistory((spaceId, limit) => requestStore.recentRunTimes(spaceId, limit));
   const eta = new EtaEstimator(history, registry, clock);

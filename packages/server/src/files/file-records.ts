@@ -32,17 +32,6 @@ export class FileRecords {
     return this.db.selectFrom("files").selectAll().where("request_id", "=", requestId).where("kind", "=", "input").orderBy("created_at").orderBy("id").execute();
   }
 
-  async outputCount(requestId: string, attempt: number): Promise<number> {
-    const row = await this.db
-      .selectFrom("files")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("request_id", "=", requestId)
-      .where("kind", "=", "output")
-      .where("attempt", "=", attempt)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
-
   /**
    * Files whose request ended before `before`, or whose request does not exist any more (a
    * refused submission cut short by a crash, a retention sweep of requests), created before it.

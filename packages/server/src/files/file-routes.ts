@@ -65,7 +65,7 @@ export function registerFileRoutes(app: FastifyInstance, files: FileService, upl
       const connection = request.headers["x-wsspaces-connection"];
       const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
       const row = await authorizeOutputUpload(uploadAuth, params.id, typeof connection === "string" ? connection : undefined, bearer);
-      const view = await files.storeOutput(row, params.name, request.headers["content-type"], request.raw);
+      const view = await files.storeUploadedOutput(row, params.name, request.headers["content-type"], request.raw);
       return reply.status(201).send(view);
     });
     done();

@@ -38,6 +38,8 @@ export interface FileServiceDeps {
   log: Logger;
   /** Largest output file a worker may upload. */
   maxOutputBytes: number;
+  /** Counts an uploaded output on its request row (views look files up only when there are some). */
+  countOutputFile: (requestId: string) => Promise<void>;
 }
 
 /** A MIME type a worker may declare (a token/token, no parameters). */
@@ -186,8 +188,11 @@ export class FileService {
     return toView(row);
   }
 
-  outputCount(row: RequestRow): Promise<number> {
-    return this.deps.records.outputCount(row.id, row.attempt);
+  /** An output uploaded with PUT: stored, then counted on the request so that views list it. */
+  async storeUploadedOutput(request: RequestRow, rawName: string, declaredMime: string | undefined, source: Readable): Promise<FileView> {
+    const view = await this.storeOutput(request, rawName, declaredMime, source);
+    await this.deps.countOutputFile(request.id);
+    return view;
   }
 
   byId(id: string): Promise<FileRow | undefined> {

@@ -57,7 +57,6 @@ export interface RequestFiles {
   copyInputs(fromRequestId: string, toRequestId: string, userId: string): Promise<number>;
   viewsOf(row: RequestRow): Promise<FileView[]>;
   storeInlineOutputs(row: RequestRow, files: readonly InlineOutputFile[]): Promise<void>;
-  outputCount(row: RequestRow): Promise<number>;
 }
 
 /** Files that come with a submission: fresh uploads, or a retried request's inputs. */
@@ -279,8 +278,8 @@ export class RequestService {
     const guard = { workerSessionId: workerId };
     const result = msg.result ?? this.streamedResult(row.id);
     if (msg.files && msg.files.length > 0) await this.deps.files.storeInlineOutputs(row, msg.files);
-    // Outputs uploaded with PUT (possibly through another node) count too.
-    const outputs = await this.deps.files.outputCount(row);
+    // Uploads (PUT, through any node) were counted on the row as they were stored; inline ones now.
+    const outputs = row.output_files + (msg.files?.length ?? 0);
     const finished =
       msg.status === "completed"
         ? await this.finish(row, "completed", null, result, guard, outputs)
@@ -352,7 +351,8 @@ export class RequestService {
     const queued = await this.deps.store.transition(
       row.id,
       ACTIVE_STATES,
-      { state: "queued", worker_session_id: null, attempt, progress: null, progress_message: null, updated_at: this.deps.clock.now() },
+      // Outputs of the abandoned attempt are not listed (files are per attempt).
+      { state: "queued", worker_session_id: null, attempt, progress: null, progress_message: null, output_files: 0, updated_at: this.deps.clock.now() },
       { workerSessionId: workerId },
     );
     if (!queued) return false;

@@ -31,6 +31,15 @@ export class RequestStore {
     return this.db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** One more output file uploaded for the request's current attempt. */
+  async countOutputFile(id: string): Promise<void> {
+    await this.db
+      .updateTable("requests")
+      .set((eb) => ({ output_files: eb("output_files", "+", 1) }))
+      .where("id", "=", id)
+      .execute();
+  }
+
   /**
    * Applies `changes` only if the request is still in one of `from` (and, when given, still
    * held by `workerSessionId`). Returns the updated row, or undefined if someone else won.
